@@ -1,0 +1,15 @@
+"""What the OpenCL and CUDA backends share: every GPU operation is written once against
+`accel.device.GpuDevice`, and the two backends differ only in the device wrapper they hold."""
+from __future__ import annotations
+
+from accel.backend import Backend
+from accel.device import DeviceInfo, GpuDevice
+from accel.hashing.ops import HashingGpu
+
+
+class GpuBackend(HashingGpu, Backend):
+    gpu: GpuDevice
+
+    def __init__(self, device: DeviceInfo, gpu: GpuDevice) -> None:
+        self.device = device
+        self.gpu = gpu

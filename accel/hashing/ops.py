@@ -1,0 +1,85 @@
+"""The hashing operations of every backend: input validation shared by all, then the CPU (numba)
+or GPU (accel/kernels/chacha8.c, blake3.c) implementation. Mixed into the backend classes."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+
+from accel._inputs import broadcast_keys, byte_rows, ragged_bytes
+from accel.hashing.constants import BLAKE3_CHUNK_LEN, CHACHA_BLOCK_BYTES, MAX_BLOCK_COUNTER
+
+Seeds = bytes | Sequence[bytes] | np.ndarray
+
+
+def _check_chacha(seeds: Seeds, num_blocks: int, counter: int) -> np.ndarray:
+    keys = byte_rows(seeds, 32, "seeds")
+    if not isinstance(num_blocks, (int, np.integer)) or num_blocks < 1:
+        raise ValueError(f"num_blocks must be a positive integer, got {num_blocks!r}")
+    if not isinstance(counter, (int, np.integer)) or counter < 0 or counter + num_blocks > MAX_BLOCK_COUNTER:
+        raise ValueError(f"block counter range [{counter}, {counter}+{num_blocks}) exceeds the 32-bit counter")
+    if keys.shape[0] * num_blocks >= 2**32:
+        raise ValueError("batch too large: seeds x num_blocks must stay below 2^32 blocks")
+    return keys
+
+
+class HashingCpu:
+    """ChaCha8 and BLAKE3 batches on all CPU cores (numba)."""
+
+    def chacha8_keystream(self, seeds: Seeds, num_blocks: int, counter: int = 0) -> np.ndarray:
+        """ChaCha8 keystream (zero nonce, pos.md 2) for each 32-byte seed: (n, num_blocks * 64) uint8."""
+        keys = _check_chacha(seeds, num_blocks, counter)
+        from accel.hashing.kernels_cpu import chacha8_keystream_kernel  # noqa: PLC0415 - numba compile on first use
+
+        out = np.empty((keys.shape[0], num_blocks * 16), dtype=np.uint32)
+        if keys.shape[0]:
+            chacha8_keystream_kernel(keys.view("<u4"), num_blocks, counter, out)
+        return out.view(np.uint8)
+
+    def blake3_hash_many(self, messages: Sequence[bytes] | np.ndarray,
+                         keys: bytes | Sequence[bytes] | np.ndarray | None = None) -> np.ndarray:
+        """BLAKE3 of each message (<= 1024 bytes), keyed when `keys` is one 32-byte key or one per message:
+        (n, 32) uint8."""
+        data, offsets, lengths = ragged_bytes(messages, BLAKE3_CHUNK_LEN, "messages")
+        key_rows = broadcast_keys(keys, len(offsets), "keys")
+        from accel.hashing.kernels_cpu import blake3_hash_many_kernel  # noqa: PLC0415
+
+        out = np.empty((len(offsets), 8), dtype=np.uint32)
+        if len(offsets):
+            blake3_hash_many_kernel(data, offsets, lengths, key_rows.view("<u4"), out)
+        return out.view(np.uint8)
+
+
+class HashingGpu:
+    """ChaCha8 and BLAKE3 batches on a GPU device (OpenCL or CUDA), one work item per block/message."""
+
+    gpu: "accel.device.GpuDevice"  # type: ignore[name-defined]  # noqa: F821
+
+    def chacha8_keystream(self, seeds: Seeds, num_blocks: int, counter: int = 0) -> np.ndarray:
+        keys = _check_chacha(seeds, num_blocks, counter)
+        n = keys.shape[0]
+        if n == 0:
+            return np.zeros((0, num_blocks * CHACHA_BLOCK_BYTES), dtype=np.uint8)
+        prog = self.gpu.program("chacha8.c")
+        d_keys = self.gpu.to_device(keys.view("<u4").reshape(-1))
+        d_out = self.gpu.empty(n * num_blocks * 16, np.uint32)
+        self.gpu.launch(prog, "chacha8_keystream", n * num_blocks,
+                        (d_keys, d_out, np.uint32(n), np.uint32(num_blocks), np.uint32(counter)))
+        return self.gpu.to_host(d_out).view(np.uint8).reshape(n, num_blocks * CHACHA_BLOCK_BYTES)
+
+    def blake3_hash_many(self, messages: Sequence[bytes] | np.ndarray,
+                         keys: bytes | Sequence[bytes] | np.ndarray | None = None) -> np.ndarray:
+        data, offsets, lengths = ragged_bytes(messages, BLAKE3_CHUNK_LEN, "messages")
+        n = len(offsets)
+        key_rows = broadcast_keys(keys, n, "keys")
+        if n == 0:
+            return np.zeros((0, 32), dtype=np.uint8)
+        prog = self.gpu.program("blake3.c")
+        # Zero-length buffers are not allowed by OpenCL: pad data and keys to at least one element.
+        d_data = self.gpu.to_device(data if data.size else np.zeros(1, np.uint8))
+        d_keys = self.gpu.to_device(key_rows.view("<u4").reshape(-1) if key_rows.size else np.zeros(8, np.uint32))
+        d_out = self.gpu.empty(n * 8, np.uint32)
+        self.gpu.launch(prog, "blake3_hash_many", n,
+                        (d_data, self.gpu.to_device(offsets), self.gpu.to_device(lengths), d_keys,
+                         np.uint32(key_rows.shape[0]), d_out, np.uint32(n)))
+        return self.gpu.to_host(d_out).view(np.uint8).reshape(n, 32)
