@@ -218,10 +218,15 @@ class OpenCLDevice(GpuDevice):
         self._kernels: dict[tuple[int, str], Any] = {}
 
     def compile(self, source: str, options: tuple[str, ...]) -> Any:
+        program = self.cl.Program(self.context, source)
         try:
-            return self.cl.Program(self.context, source).build(options=list(options))
-        except self.cl.RuntimeError as e:  # build failure: the log is in the message
-            raise loader.build_error(str(e)) from None
+            return program.build(options=list(options))
+        except self.cl.RuntimeError as e:  # build failure: the compiler log lives on the program
+            try:
+                log = program.get_build_info(self._raw, self.cl.program_build_info.LOG)
+            except self.cl.Error:
+                log = ""
+            raise loader.build_error(f"{log}\n{e}") from None
 
     def to_device(self, array: np.ndarray) -> Any:
         return self.cl.array.to_device(self.queue, np.ascontiguousarray(array))

@@ -2,7 +2,6 @@
 hypothesis settings sized for CI (2 cores)."""
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -45,9 +44,4 @@ def shared_dir() -> Path:
     return SHARED
 
 
-def load_vectors(name: str) -> dict:
-    """A vectors file from ../shared/vectors by name (e.g. "pos.json")."""
-    path = SHARED / "vectors" / name
-    if not path.is_file():
-        pytest.skip(f"test vectors {path} not found (set AUTONOMYS_SHARED)")
-    return json.loads(path.read_text())
+from vectors import load_vectors  # noqa: E402,F401 - re-exported for `from conftest import load_vectors`

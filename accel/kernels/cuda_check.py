@@ -98,10 +98,12 @@ def _compile_nvcc(source: str, name: str, options: tuple[str, ...]) -> str:
         return out.read_text(encoding="utf-8")
 
 
-def compile_ptx(main: str, defines: dict[str, int | str] | None = None, compiler: str | None = None) -> str:
-    """PTX for kernel program `main` (a `.c` file in accel/kernels/), built the way the CUDA backend builds it."""
+def compile_ptx(main: str, defines: dict[str, int | str] | None = None, compiler: str | None = None,
+                directory: Path = loader.KERNEL_DIR) -> str:
+    """PTX for kernel program `main` (a `.c` file in `directory`, normally accel/kernels/), assembled the
+    way the CUDA backend assembles it. `compiler` is "nvcc", "nvrtc" or None for the first available."""
     compiler = compiler or available_compiler()
-    source = loader.assemble(main)
+    source = loader.assemble(main, directory)
     options = loader.options_for(defines or {})
     if compiler == "nvcc":
         return _compile_nvcc(source, main, options)

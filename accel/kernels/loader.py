@@ -84,8 +84,10 @@ def build(device: Any, main: str, defines: dict[str, int | str]) -> Any:
     return program
 
 
-# clang/pocl/NVIDIA-OpenCL: `file.h:12:5: error: ...`; NVRTC/nvcc: `file.h(12): error: ...`
+# clang/NVIDIA-OpenCL: `file.h:12:5: error: ...`; pocl: `error: file.h:12:5: ...`;
+# NVRTC/nvcc: `file.h(12): error: ...`
 _ERROR_LOCATIONS = (
+    re.compile(r'error:\s*([\w./-]+\.(?:h|c|cu|cl)):(\d+):(?:\d+:)?\s*(.*)'),
     re.compile(r'([\w./-]+\.(?:h|c|cu|cl)):(\d+):(?:\d+:)?\s*(?:fatal )?error:?\s*(.*)'),
     re.compile(r'([\w./-]+\.(?:h|c|cu|cl))\((\d+)\):\s*(?:catastrophic )?error:?\s*(.*)'),
 )
