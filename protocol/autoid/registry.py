@@ -133,7 +133,8 @@ class AutoIdRegistry:
         self._lock = threading.RLock()
         self._depth = 0
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self._db.executescript(_SCHEMA)
+        self._schemas: set[str] = set()
+        self.ensure_schema(_SCHEMA)
 
     # --- plumbing ---------------------------------------------------------------------------------------------
     def close(self) -> None:
@@ -149,6 +150,15 @@ class AutoIdRegistry:
     def db(self) -> sqlite3.Connection:
         """The SQLite connection; sibling modules (claims, score) keep their tables in the same file."""
         return self._db
+
+    def ensure_schema(self, script: str) -> None:
+        """Create tables (`CREATE ... IF NOT EXISTS` statements) once per connection, without committing."""
+        with self._lock:
+            if script in self._schemas:
+                return
+            for statement in filter(None, (part.strip() for part in script.split(";"))):
+                self._db.execute(statement)
+            self._schemas.add(script)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
