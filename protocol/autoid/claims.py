@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import Callable, Collection, Mapping
 
 from .algorithms import PrivateKey, Signature, sign, verify_signature
-from .encoding import (encode_b32, encode_bytes, encode_str, encode_str_bytes_map, encode_str_str_map, encode_u8,
+from .encoding import (encode_b32, encode_signature, encode_str, encode_str_bytes_map, encode_str_str_map, encode_u8,
                        encode_u64)
 from .errors import (AlreadyRevoked, AutoIdError, BadHolderSignature, BadIssuerSignature, CredentialExpired,
                      CredentialRevoked, HolderKeyMismatch, InvalidRequest, InvalidSignature, NonceMismatch,
@@ -53,10 +53,6 @@ CREATE TABLE IF NOT EXISTS vc_issuer_challenges (issuer BLOB NOT NULL, nonce BLO
 
 def _hash(tag: bytes, *parts: bytes) -> bytes:
     return blake2_256(tag + b"".join(parts))
-
-
-def encode_signature(signature: Signature) -> bytes:
-    return encode_bytes(signature.algorithm) + encode_bytes(signature.value)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Mapping, Sequence
 from scalecodec.base import RuntimeConfigurationObject, ScaleBytes
 from scalecodec.type_registry import load_type_registry_preset
 
+from .algorithms import Signature
 from .errors import InvalidRequest
 
 U256_MAX = (1 << 256) - 1
@@ -122,3 +123,49 @@ def decode_bytes(data: bytes, offset: int) -> tuple[bytes, int]:
 def certificate_action_message(auto_id: bytes, nonce: int, action: CertificateActionType) -> bytes:
     """The 65-byte message signed to revoke or deactivate (protocol.md 1.6, 1.7)."""
     return encode_b32(auto_id) + encode_u256(nonce) + encode_u8(int(action))
+
+
+def encode_signature(signature: Signature) -> bytes:
+    """SCALE of the pallet's Signature{signature_algorithm: DerVec, value: Vec<u8>}."""
+    return encode_bytes(signature.algorithm) + encode_bytes(signature.value)
+
+
+def decode_signature(data: bytes) -> Signature:
+    """Inverse of `encode_signature`; the whole input must be consumed."""
+    algorithm, offset = decode_bytes(data, 0)
+    value, offset = decode_bytes(data, offset)
+    if offset != len(data):
+        raise InvalidRequest("trailing bytes after Signature")
+    return Signature(algorithm, value)
+
+
+def _decode_x509_fields(data: bytes, offset: int) -> tuple[bytes, bytes, bytes]:
+    tbs, offset = decode_bytes(data, offset)
+    algorithm, offset = decode_bytes(data, offset)
+    signature, offset = decode_bytes(data, offset)
+    if offset != len(data):
+        raise InvalidRequest("trailing bytes after the certificate fields")
+    return tbs, algorithm, signature
+
+
+def _decode_x509_call(data: bytes, what: str) -> tuple[bytes | None, bytes, bytes, bytes]:
+    # byte 0: X509 variant; byte 1: Root/None (0) or Leaf/Some (1) followed by the 32-byte issuer id
+    if len(data) < 2 or data[0] != 0 or data[1] not in (0, 1):
+        raise InvalidRequest(f"not a {what} call argument")
+    if data[1] == 0:
+        return (None, *_decode_x509_fields(data, 2))
+    if len(data) < 34:
+        raise InvalidRequest("truncated issuer id")
+    return (bytes(data[2:34]), *_decode_x509_fields(data, 34))
+
+
+def decode_register_params(data: bytes) -> tuple[bytes | None, bytes, bytes, bytes]:
+    """SCALE RegisterAutoId::X509(Root{..} | Leaf{issuer_id, ..}) → (issuer_id or None, tbs, algorithm, signature)."""
+    return _decode_x509_call(data, "RegisterAutoId::X509")
+
+
+def decode_renew_params(data: bytes) -> tuple[bytes | None, bytes, bytes, bytes]:
+    """SCALE RenewAutoId::X509{issuer_id: Option<H256>, ..} → (issuer_id or None, tbs, algorithm, signature).
+
+    Same layout as registration: the Option's 0/1 sits where the Root/Leaf index does."""
+    return _decode_x509_call(data, "RenewAutoId::X509")
