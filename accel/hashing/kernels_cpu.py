@@ -28,45 +28,60 @@ def _rotl(x, n):
 
 
 @nb.njit(inline="always")
-def _qr(s, a, b, c, d):
-    s[a] = (s[a] + s[b]) & M32
-    s[d] = _rotl(s[d] ^ s[a], 16)
-    s[c] = (s[c] + s[d]) & M32
-    s[b] = _rotl(s[b] ^ s[c], 12)
-    s[a] = (s[a] + s[b]) & M32
-    s[d] = _rotl(s[d] ^ s[a], 8)
-    s[c] = (s[c] + s[d]) & M32
-    s[b] = _rotl(s[b] ^ s[c], 7)
+def _qr(a, b, c, d):
+    a = (a + b) & M32
+    d = _rotl(d ^ a, 16)
+    c = (c + d) & M32
+    b = _rotl(b ^ c, 12)
+    a = (a + b) & M32
+    d = _rotl(d ^ a, 8)
+    c = (c + d) & M32
+    b = _rotl(b ^ c, 7)
+    return a, b, c, d
 
 
 @nb.njit(parallel=True, cache=True)
 def chacha8_keystream_kernel(keys, num_blocks, counter0, out):
-    """keys: (n, 8) uint32; out: (n, num_blocks * 16) uint32."""
+    """keys: (n, 8) uint32; out: (n, num_blocks * 16) uint32. State words live in registers (uint64 masked)."""
     n = keys.shape[0]
+    s0, s1, s2, s3 = _SIGMA[0], _SIGMA[1], _SIGMA[2], _SIGMA[3]
     for item in nb.prange(n * num_blocks):
         k = item // num_blocks
         b = item - k * num_blocks
-        init = np.empty(16, dtype=np.uint64)
-        for i in range(4):
-            init[i] = _SIGMA[i]
-        for i in range(8):
-            init[4 + i] = np.uint64(keys[k, i])
-        init[12] = np.uint64(counter0 + b) & M32
-        init[13] = 0
-        init[14] = 0
-        init[15] = 0
-        s = init.copy()
+        k0, k1, k2, k3 = np.uint64(keys[k, 0]), np.uint64(keys[k, 1]), np.uint64(keys[k, 2]), np.uint64(keys[k, 3])
+        k4, k5, k6, k7 = np.uint64(keys[k, 4]), np.uint64(keys[k, 5]), np.uint64(keys[k, 6]), np.uint64(keys[k, 7])
+        ctr = np.uint64(counter0 + b) & M32
+        x0, x1, x2, x3 = s0, s1, s2, s3
+        x4, x5, x6, x7 = k0, k1, k2, k3
+        x8, x9, x10, x11 = k4, k5, k6, k7
+        x12, x13, x14, x15 = ctr, np.uint64(0), np.uint64(0), np.uint64(0)
         for _ in range(4):
-            _qr(s, 0, 4, 8, 12)
-            _qr(s, 1, 5, 9, 13)
-            _qr(s, 2, 6, 10, 14)
-            _qr(s, 3, 7, 11, 15)
-            _qr(s, 0, 5, 10, 15)
-            _qr(s, 1, 6, 11, 12)
-            _qr(s, 2, 7, 8, 13)
-            _qr(s, 3, 4, 9, 14)
-        for i in range(16):
-            out[k, b * 16 + i] = np.uint32((s[i] + init[i]) & M32)
+            x0, x4, x8, x12 = _qr(x0, x4, x8, x12)
+            x1, x5, x9, x13 = _qr(x1, x5, x9, x13)
+            x2, x6, x10, x14 = _qr(x2, x6, x10, x14)
+            x3, x7, x11, x15 = _qr(x3, x7, x11, x15)
+            x0, x5, x10, x15 = _qr(x0, x5, x10, x15)
+            x1, x6, x11, x12 = _qr(x1, x6, x11, x12)
+            x2, x7, x8, x13 = _qr(x2, x7, x8, x13)
+            x3, x4, x9, x14 = _qr(x3, x4, x9, x14)
+        o = out[k]
+        base = b * 16
+        o[base + 0] = np.uint32((x0 + s0) & M32)
+        o[base + 1] = np.uint32((x1 + s1) & M32)
+        o[base + 2] = np.uint32((x2 + s2) & M32)
+        o[base + 3] = np.uint32((x3 + s3) & M32)
+        o[base + 4] = np.uint32((x4 + k0) & M32)
+        o[base + 5] = np.uint32((x5 + k1) & M32)
+        o[base + 6] = np.uint32((x6 + k2) & M32)
+        o[base + 7] = np.uint32((x7 + k3) & M32)
+        o[base + 8] = np.uint32((x8 + k4) & M32)
+        o[base + 9] = np.uint32((x9 + k5) & M32)
+        o[base + 10] = np.uint32((x10 + k6) & M32)
+        o[base + 11] = np.uint32((x11 + k7) & M32)
+        o[base + 12] = np.uint32((x12 + ctr) & M32)
+        o[base + 13] = np.uint32(x13)
+        o[base + 14] = np.uint32(x14)
+        o[base + 15] = np.uint32(x15)
 
 
 @nb.njit(inline="always")

@@ -1,0 +1,113 @@
+"""The `autonomys` command line (Typer + Rich): one place for every command.
+
+    autonomys backends                      what can run here, with devices, or why not and what to install
+    autonomys bench [--backend ...] [--json FILE] [--quick/--full]
+    autonomys autoid ...                    Auto ID identities and claims against a local registry
+"""
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+import accel
+from accel.device import cpu_devices, cuda_devices, opencl_devices
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Autonomys accelerated farming engine and node.")
+console = Console()
+
+_LISTERS = {"cpu": cpu_devices, "opencl": opencl_devices, "cuda": cuda_devices}
+
+
+@app.command()
+def backends() -> None:
+    """Show each backend with its devices (name, memory, compute units), or why it is unusable."""
+    avail = accel.available_backends()
+    table = Table(title="accel backends")
+    table.add_column("backend")
+    table.add_column("status")
+    table.add_column("devices / reason")
+    for name in accel.BACKEND_NAMES:
+        reason = avail[name]
+        if reason is None:
+            devices = "\n".join(d.describe() for d in _LISTERS[name]())
+            table.add_row(name, "[green]usable[/green]", escape(devices))
+        else:
+            table.add_row(name, "[red]unavailable[/red]", escape(reason))
+    console.print(table)
+    try:
+        chosen = accel.backend("auto")
+        console.print(f"auto -> [bold]{chosen.name}[/bold] on {escape(chosen.device.describe())}")
+    except accel.BackendUnavailable as e:  # pragma: no cover - the CPU backend is always there
+        console.print(f"[red]no backend usable: {e}[/red]")
+
+
+@app.command()
+def bench(
+    backend: list[str] = typer.Option(["auto"], "--backend", "-b", help="auto, cpu, opencl or cuda (repeatable)"),
+    json_path: Optional[Path] = typer.Option(None, "--json", help="write every figure with its spread to FILE"),
+    quick: bool = typer.Option(True, "--quick/--full", help="small sizes and few repetitions, or the full run"),
+    only: list[str] = typer.Option([], "--only", help="run only kernels whose module name contains this"),
+) -> None:
+    """Measure our kernels and peer libraries side by side in one run and print the ratios."""
+    from accel.benchmarking import collect  # noqa: PLC0415 - keep start-up of other commands light
+
+    figures = []
+    for name in backend:
+        try:
+            be = accel.backend(name)
+        except accel.BackendUnavailable as e:
+            console.print(f"[yellow]skipping backend {name}: {escape(str(e))}[/yellow]")
+            continue
+        with console.status(f"benchmarking on {be.name} ({be.device.name})"):
+            figures.extend(collect(be.name, quick, only or None))
+    table = Table(title="autonomys bench (median, [min..max] over repetitions)")
+    for col in ("kernel", "workload", "backend", "ours", "peer", "peer figure", "ratio"):
+        table.add_column(col)
+    for f in figures:
+        peer_fig = f"{f.peer_value:.4g} {f.unit}" if f.peer_value else (f.peer_note or "not measured")
+        ratio = f"{f.ratio:.2f}x" if f.ratio else "-"
+        table.add_row(*(escape(c) for c in (f.kernel, f.what, f.backend,
+                                             f"{f.value:.4g} {f.unit} [{f.low:.3g}..{f.high:.3g}]",
+                                             f.peer or "-", peer_fig, ratio)))
+    console.print(table)
+    if json_path is not None:
+        doc = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
+                           "cpu": cpu_devices()[0].name},
+               "backends": {n: (None if r is None else r) for n, r in accel.available_backends().items()},
+               "figures": [f.as_dict() for f in figures]}
+        json_path.write_text(json.dumps(doc, indent=1))
+        console.print(f"wrote {json_path}")
+
+
+SUBCOMMANDS = {  # module holding a Typer `app` -> (command name, help)
+    "protocol.autoid.cli": ("autoid", "Auto ID: X.509 identities, registry, claims."),
+}
+
+
+def _mount_subcommands() -> None:
+    import importlib  # noqa: PLC0415
+    import importlib.util  # noqa: PLC0415
+
+    for module, (name, help_text) in SUBCOMMANDS.items():
+        if importlib.util.find_spec(module) is not None:  # areas land one by one; import errors still raise
+            app.add_typer(importlib.import_module(module).app, name=name, help=help_text)
+
+
+_mount_subcommands()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
