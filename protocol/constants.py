@@ -1,0 +1,29 @@
+"""Every network constant of the Autonomys (Subspace) protocol, in one place, with its spec section.
+
+Sizes are in bytes unless the name says otherwise. Sections refer to `../shared/spec/storage_and_time.md`
+(S&T) and `../shared/spec/protocol.md` (P). Areas append their constants here in their own section.
+"""
+from __future__ import annotations
+
+# --- S&T 1: sizes of the core primitives ------------------------------------------------------------
+SCALAR_BYTES = 32  # canonical big-endian BLS12-381 Fr element
+SAFE_SCALAR_BYTES = 31  # bytes that always fit a scalar (prefixed with one 0x00 byte)
+RECORD_NUM_CHUNKS = 2**15  # scalars per record
+RECORD_NUM_S_BUCKETS = 2**16  # chunks after erasure coding at rate 1/2
+RAW_RECORD_SIZE = RECORD_NUM_CHUNKS * SAFE_SCALAR_BYTES  # 1,015,808
+RECORD_SIZE = RECORD_NUM_CHUNKS * SCALAR_BYTES  # 1,048,576 (1 MiB)
+COMMITMENT_SIZE = 48  # compressed G1: record commitment, segment commitment
+WITNESS_SIZE = 48  # compressed G1: record witness, chunk witness
+PIECE_SIZE = RECORD_SIZE + COMMITMENT_SIZE + WITNESS_SIZE  # 1,048,672
+SOURCE_RECORDS_PER_SEGMENT = 128
+PIECES_PER_SEGMENT = 256  # erasure coding rate (1, 2)
+RECORDED_HISTORY_SEGMENT_SIZE = SOURCE_RECORDS_PER_SEGMENT * RAW_RECORD_SIZE  # 130,023,424
+ARCHIVED_HISTORY_SEGMENT_SIZE = PIECES_PER_SEGMENT * PIECE_SIZE  # 268,460,032
+POS_SEED_SIZE = 32
+POS_K = 20
+POS_PROOF_SIZE = 64 * POS_K // 8  # 160
+HASH_SIZE = 32  # BLAKE3-256
+
+# --- S&T 5.1-5.2: archiving -------------------------------------------------------------------------
+SEGMENT_HEADER_SIZE_COMPLETE = 94  # SCALE(SegmentHeader::V0) with archived_progress = Complete
+SEGMENT_HEADER_SIZE_PARTIAL = 98  # ... with archived_progress = Partial(u32)
