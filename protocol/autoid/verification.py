@@ -23,8 +23,8 @@ from __future__ import annotations
 from typing import Collection
 
 from .algorithms import PrivateKey, Signature, sign, verify_signature
-from .errors import (ChainTooLong, CertificateRevoked, ExpiredCertificate, InsufficientCoIssuers, UnknownAutoId,
-                     UnknownIssuer, UntrustedRoot)
+from .errors import (CertificateRevoked, ChainTooLong, ExpiredCertificate, InsufficientCoIssuers, InvalidSignature,
+                     UnknownAutoId, UnknownIssuer, UntrustedRoot)
 from .registry import AutoIdRecord, AutoIdRegistry
 
 MAX_CHAIN_DEPTH = 8
@@ -79,4 +79,6 @@ def verify_message(registry: AutoIdRegistry, auto_id: bytes, message: bytes, sig
                    trusted_roots: Collection[bytes] | None = None, now_ms: int | None = None) -> None:
     """Check that `message` was signed by the current key of a verifying Auto ID (App. B.2-B.3)."""
     chain = verify_auto_id(registry, auto_id, trusted_roots=trusted_roots, now_ms=now_ms)
+    if not isinstance(signature, Signature) or not isinstance(message, (bytes, bytearray)):
+        raise InvalidSignature("expected message bytes and a Signature(algorithm, value)")
     verify_signature(chain[0].subject_public_key_info, signature.algorithm, message, signature.value)
