@@ -27,3 +27,12 @@ HASH_SIZE = 32  # BLAKE3-256
 # --- S&T 5.1-5.2: archiving -------------------------------------------------------------------------
 SEGMENT_HEADER_SIZE_COMPLETE = 94  # SCALE(SegmentHeader::V0) with archived_progress = Complete
 SEGMENT_HEADER_SIZE_PARTIAL = 98  # ... with archived_progress = Partial(u32)
+
+# --- S&T 6-10 and P 3: farming and consensus parameters (mainnet runtime) ----------------------------
+MAX_PIECES_IN_SECTOR = 1000
+RECENT_SEGMENTS = 5
+RECENT_HISTORY_FRACTION = (1, 10)
+MIN_SECTOR_LIFETIME = 4  # in history sizes (segments)
+SLOT_PROBABILITY = (1, 6)
+CONTENTS_MAP_BITFIELD_SIZE = RECORD_NUM_S_BUCKETS // 8  # 8,192 bytes per record
+RECORD_METADATA_SIZE = COMMITMENT_SIZE + WITNESS_SIZE + HASH_SIZE  # 128 bytes per record
