@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
-from autoid_support import NOW_MS, Identity, Pki
+from autoid_support import NOW_MS, Pki
 from cryptography import x509
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from autoid_support import DAY_MS, NOW_MS, Pki
+from autoid_support import DAY_MS, NOW_MS, Identity
 
 from protocol.autoid import (AutoIdIdentifierMismatch, AutoIdRegistry, CertificateActionType, CertificateRevoked,
                              ChainTooLong, CoIssuance, CoSignature, ExpiredCertificate, InsufficientCoIssuers,
@@ -31,7 +31,6 @@ def test_roots_and_leaves_of_each_key_type_register_and_verify(registry, pki, ke
 
 
 def test_rsa_leaf_under_reference_issuer_verifies(registry, ref, pki):
-    from autoid_support import Identity
     issuer_id = registry.register_certificate(ref.issuer_cert)
     leaf = pki.leaf("rsa agent", Identity(ref.issuer_key, ref.issuer_cert), "rsa")
     leaf_id = registry.register_certificate(leaf.certificate, issuer_id)
