@@ -55,6 +55,8 @@ def bench(
     json_path: Optional[Path] = typer.Option(None, "--json", help="write every figure with its spread to FILE"),
     quick: bool = typer.Option(True, "--quick/--full", help="small sizes and few repetitions, or the full run"),
     only: list[str] = typer.Option([], "--only", help="run only kernels whose module name contains this"),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="write PNG charts (needs matplotlib) to DIR"),
+    readme: Optional[Path] = typer.Option(None, "--readme", help="regenerate the performance table in this README"),
 ) -> None:
     """Measure our kernels and peer libraries side by side in one run and print the ratios."""
     from accel.benchmarking import collect  # noqa: PLC0415 - keep start-up of other commands light
@@ -78,13 +80,23 @@ def bench(
                                              f"{f.value:.4g} {f.unit} [{f.low:.3g}..{f.high:.3g}]",
                                              f.peer or "-", peer_fig, ratio)))
     console.print(table)
+    doc = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
+                       "cpu": cpu_devices()[0].name},
+           "backends": accel.available_backends(),
+           "figures": [f.as_dict() for f in figures]}
     if json_path is not None:
-        doc = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
-                           "cpu": cpu_devices()[0].name},
-               "backends": {n: (None if r is None else r) for n, r in accel.available_backends().items()},
-               "figures": [f.as_dict() for f in figures]}
         json_path.write_text(json.dumps(doc, indent=1))
         console.print(f"wrote {json_path}")
+    if plot is not None:
+        from accel.benchmarking import plot_figures  # noqa: PLC0415
+
+        for written in plot_figures(doc, plot):
+            console.print(f"wrote {written}")
+    if readme is not None:
+        from accel.benchmarking import update_readme  # noqa: PLC0415
+
+        readme.write_text(update_readme(readme.read_text(), doc))
+        console.print(f"updated the performance table in {readme}")
 
 
 SUBCOMMANDS = {  # module holding a Typer `app` -> (command name, help)
