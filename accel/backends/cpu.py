@@ -5,10 +5,14 @@ import numba  # noqa: F401 - fail here, with a clear BackendUnavailable from acc
 
 from accel.backend import Backend
 from accel.device import DeviceInfo
+from accel.erasure.ops import ErasureCpu
 from accel.hashing.ops import HashingCpu
+from accel.kzg.ops import MsmCpu
+from accel.plotting.ops import PosCpu
+from accel.pot.ops import PotCpu
 
 
-class CpuBackend(HashingCpu, Backend):
+class CpuBackend(HashingCpu, PosCpu, ErasureCpu, MsmCpu, PotCpu, Backend):
     name = "cpu"
 
     def __init__(self, device: DeviceInfo) -> None:

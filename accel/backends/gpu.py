@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from accel.backend import Backend
 from accel.device import DeviceInfo, GpuDevice
+from accel.erasure.ops import ErasureGpu
 from accel.hashing.ops import HashingGpu
+from accel.pot.ops import PotGpu
 
 
-class GpuBackend(HashingGpu, Backend):
+class GpuBackend(HashingGpu, ErasureGpu, PotGpu, Backend):
     gpu: GpuDevice
 
     def __init__(self, device: DeviceInfo, gpu: GpuDevice) -> None:

@@ -1,0 +1,164 @@
+"""Measured figures for erasure coding (storage_and_time.md section 4), per backend, side by side
+with the peer library `ckzg` (c-kzg-4844) in the same run.
+
+- extend of one record: 2^15 source scalars -> 2^15 parity scalars (2^16 evaluations);
+- recover of one record from half of its 2^16 shards (a random half);
+- ckzg `compute_cells`: one EIP-7594 blob, 4,096 -> 8,192 evaluations.
+Per-element figures are per source element (2^15 for a record, 4,096 for a blob), so the ratio
+compares the same work (a 2x extension) per value. `measure()` returns a dict; `bench/benchmarks/
+erasure.py` (asv) and `autonomys bench` consume it.
+
+ckzg needs a trusted setup in its text format (4,096 G1 Lagrange points in bit-reversed order,
+65 G2 points, 4,096 G1 monomial points). It ships none, so one is derived from the network's own
+powers of tau (../shared/data/kzg/eth-public-parameters.bin, a different tau than Ethereum's but the
+same format): the first 4,096 G1 monomial powers, the 65 G2 powers, and the Lagrange points as the
+inverse FFT of the monomial points over G1 (py_arkworks_bls12381 for the group arithmetic). The
+setup's tau does not change compute_cells' cost.
+"""
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from accel.erasure.constants import MODULUS, SCALAR_BYTES
+from accel.erasure.domain import root_of_unity
+
+RECORD_SOURCE = 2**15
+BLOB_SOURCE = 4096
+G1_BYTES, G2_BYTES = 48, 96
+PARAMETERS_ENV = "AUTONOMYS_KZG_PARAMETERS"
+
+
+def _default_parameters() -> Path:
+    env = os.environ.get(PARAMETERS_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kzg" / "eth-public-parameters.bin"
+
+
+def ckzg_setup_file(parameters: Path | None = None, cache_dir: Path | None = None) -> Path:
+    """A c-kzg-4844 trusted-setup text file derived from the network's powers of tau (cached)."""
+    parameters = parameters or _default_parameters()
+    cache_dir = cache_dir or Path(tempfile.gettempdir()) / "autonomys-bench"
+    out = cache_dir / "ckzg_setup_from_subspace_tau.txt"
+    if out.is_file():
+        return out
+    from py_arkworks_bls12381 import G1Point, Scalar  # noqa: PLC0415 - bench-only dependency
+
+    raw = parameters.read_bytes()
+    g1_count = 2**15
+    monomial = [raw[i * G1_BYTES:(i + 1) * G1_BYTES] for i in range(BLOB_SOURCE)]
+    g2 = [raw[g1_count * G1_BYTES + i * G2_BYTES:g1_count * G1_BYTES + (i + 1) * G2_BYTES] for i in range(65)]
+
+    def g1_fft(points: list[Any], root: int) -> list[Any]:  # radix-2, natural order
+        if len(points) == 1:
+            return points
+        even, odd = g1_fft(points[0::2], root * root % MODULUS), g1_fft(points[1::2], root * root % MODULUS)
+        half, w, res = len(points) // 2, 1, [None] * len(points)
+        for i in range(half):
+            t = odd[i] * Scalar(w)
+            res[i], res[i + half] = even[i] + t, even[i] - t
+            w = w * root % MODULUS
+        return res
+
+    inv_root = pow(root_of_unity(BLOB_SOURCE), MODULUS - 2, MODULUS)
+    inv_n = Scalar(pow(BLOB_SOURCE, MODULUS - 2, MODULUS))
+    lagrange = [p * inv_n for p in g1_fft([G1Point.from_compressed_bytes(b) for b in monomial], inv_root)]
+    bits = BLOB_SOURCE.bit_length() - 1
+    brp = [int(format(i, f"0{bits}b")[::-1], 2) for i in range(BLOB_SOURCE)]
+    lines = [str(BLOB_SOURCE), "65"]
+    lines += [lagrange[brp[i]].to_compressed_bytes().hex() for i in range(BLOB_SOURCE)]
+    lines += [b.hex() for b in g2]
+    lines += [b.hex() for b in monomial]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".tmp")
+    tmp.write_text("\n".join(lines) + "\n")
+    tmp.replace(out)
+    return out
+
+
+def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
+    fn()  # warm-up: compilation, caches, twiddle tables
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return times
+
+
+def _summary(times: list[float], elements: int) -> dict[str, float]:
+    med = statistics.median(times)
+    return {"median_s": med, "min_s": min(times), "max_s": max(times),
+            "ns_per_element": med / elements * 1e9, "runs": len(times)}
+
+
+def random_scalars(count: int, seed: int = 1) -> bytes:
+    """`count` canonical scalars (31 random bytes behind a zero byte, as records hold them)."""
+    rng = np.random.default_rng(seed)
+    rows = np.zeros((count, SCALAR_BYTES), dtype=np.uint8)
+    rows[:, 1:] = rng.integers(0, 256, size=(count, SCALAR_BYTES - 1), dtype=np.uint8)
+    return rows.tobytes()
+
+
+def measure(backends: list[str] | None = None, repeat: int = 5, log_source: int = 15,
+            with_ckzg: bool = True) -> dict[str, Any]:
+    """Figures for extend (2^log_source -> 2^(log_source+1)) and recover from half, per backend, and
+    ckzg compute_cells. Unavailable backends / peers are reported with the reason instead of numbers."""
+    import accel  # noqa: PLC0415
+
+    n = 1 << log_source
+    source = random_scalars(n)
+    rng = np.random.default_rng(2)
+    results: dict[str, Any] = {"source_elements": n, "backends": {}, "ckzg": None}
+    for name in backends or list(accel.BACKEND_NAMES):
+        try:
+            be = accel.backend(name)
+        except accel.BackendUnavailable as e:
+            results["backends"][name] = {"unavailable": str(e)}
+            continue
+        parity = be.erasure_extend(source)
+        full = [v for pair in zip([source[i * 32:(i + 1) * 32] for i in range(n)], parity) for v in pair]
+        keep = set(rng.permutation(2 * n)[:n].tolist())
+        shards = [v if i in keep else None for i, v in enumerate(full)]
+        ok = be.erasure_recover(shards) == full
+        results["backends"][name] = {
+            "device": be.device.describe(),
+            "extend": _summary(_timed(lambda: be.erasure_extend(source), repeat), n),
+            "recover": _summary(_timed(lambda: be.erasure_recover(shards), max(1, repeat // 2)), n),
+            "recover_round_trip_ok": ok,
+        }
+    if with_ckzg:
+        results["ckzg"] = _measure_ckzg(repeat)
+        peer = results["ckzg"].get("compute_cells", {}).get("ns_per_element")
+        for entry in results["backends"].values():
+            if peer and "extend" in entry:
+                entry["extend_speedup_vs_ckzg"] = peer / entry["extend"]["ns_per_element"]
+    return results
+
+
+def _measure_ckzg(repeat: int) -> dict[str, Any]:
+    try:
+        import ckzg  # noqa: PLC0415 - peer library, bench only
+    except ImportError as e:
+        return {"unavailable": f"ckzg not installed ({e}); pip install ckzg"}
+    try:
+        setup = ckzg.load_trusted_setup(str(ckzg_setup_file()), 0)
+    except Exception as e:  # noqa: BLE001 - report why the peer could not run
+        return {"unavailable": f"no usable trusted setup for ckzg: {type(e).__name__}: {e}"}
+    blob = random_scalars(BLOB_SOURCE, seed=3)
+    cells = ckzg.compute_cells(blob, setup)
+    return {"version": _version("ckzg"), "cells": len(cells),
+            "compute_cells": _summary(_timed(lambda: ckzg.compute_cells(blob, setup), repeat), BLOB_SOURCE)}
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import version  # noqa: PLC0415
+
+    return version(package)

@@ -1,0 +1,461 @@
+"""Erasure coding and radix-2 NTTs over Fr on all CPU cores (numba), storage_and_time.md sections 3-4.
+The CPU twin of accel/kernels/ntt.c; bit-identical with accel/erasure/reference.py.
+
+Data are (rows * n, 4) uint64 little-endian limb arrays, `rows` independent transforms of size n
+laid out one after the other, so one call serves a single record (rows = 1, n = 2^15) or the
+archiver's 32,768 chunk positions of 128 values each. Every stage is one parallel loop over all
+rows * n / 2 butterflies.
+
+Transforms (in place; twiddles w_{2h}^j read from one table of w_T^j, j < T/2, at stride T/(2h)):
+- `ntt_dif`: natural order in, bit-reversed order out (Gentleman-Sande butterflies);
+- `ntt_dit`: bit-reversed in, natural out (Cooley-Tukey). With the inverse table this is an
+  unscaled inverse transform. DIF then DIT needs no permutation, which is how extend works.
+Values multiplied only by Montgomery-form constants stay in plain form (see fr_cpu.py), so extend
+and the FFTs never convert; recover multiplies data by data and works in Montgomery form.
+"""
+from __future__ import annotations
+
+import functools
+
+import numba as nb
+import numpy as np
+
+from accel.erasure.constants import MODULUS, MONT_R, RECOVERY_SHIFT
+from accel.erasure.domain import root_of_unity
+from accel.erasure.fr import ints_to_limbs
+from accel.erasure.fr_cpu import ONE_MONT, R2_0, R2_1, R2_2, R2_3, ZERO, ONE, fr_add, fr_neg, fr_sub, mont_inverse, mont_mul, mul_row
+
+SCHOOLBOOK_MAX_DEGREE = 16  # zero-polynomial tree levels up to this degree multiply directly, larger by NTT
+INVERSION_CHUNK = 1024  # batch inversion: one Fermat inversion per chunk of this many values
+BLOCK_LOG = 10  # NTT stages with half-size < 2^10 run within blocks of 1,024 values (32 KiB)
+COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache lines per row)
+
+
+# ------------------------------------------------------------------------------ numba kernels
+@nb.njit(cache=True)
+def _bitrev(index, bits):
+    out = 0
+    v = index
+    for _ in range(bits):
+        out = (out << 1) | (v & 1)
+        v >>= 1
+    return out
+
+
+@nb.njit(parallel=True, cache=True)
+def powers_kernel(base, count, out):
+    """out[j] = base^j (Montgomery form in, Montgomery form out), in parallel blocks."""
+    block = 256
+    nblocks = (count + block - 1) // block
+    # base^(block) by repeated squaring is not needed: compute block starts sequentially.
+    starts = np.empty((nblocks, 4), dtype=np.uint64)
+    s0, s1, s2, s3 = ONE_MONT[0], ONE_MONT[1], ONE_MONT[2], ONE_MONT[3]
+    step0, step1, step2, step3 = ONE_MONT[0], ONE_MONT[1], ONE_MONT[2], ONE_MONT[3]
+    for _ in range(block):
+        step0, step1, step2, step3 = mont_mul(step0, step1, step2, step3, base[0], base[1], base[2], base[3])
+    for b in range(nblocks):
+        starts[b, 0], starts[b, 1], starts[b, 2], starts[b, 3] = s0, s1, s2, s3
+        s0, s1, s2, s3 = mont_mul(s0, s1, s2, s3, step0, step1, step2, step3)
+    for b in nb.prange(nblocks):
+        x0, x1, x2, x3 = starts[b, 0], starts[b, 1], starts[b, 2], starts[b, 3]
+        for j in range(b * block, min(count, (b + 1) * block)):
+            out[j, 0], out[j, 1], out[j, 2], out[j, 3] = x0, x1, x2, x3
+            x0, x1, x2, x3 = mont_mul(x0, x1, x2, x3, base[0], base[1], base[2], base[3])
+
+
+@nb.njit(inline="always")
+def _butterfly_dif(x, i0, i1, tw, t):
+    """(u, v) -> (u + v, (u - v) w), w = tw[t]; t = 0 means w = 1."""
+    u0, u1, u2, u3 = x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3]
+    v0, v1, v2, v3 = x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3]
+    x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3] = fr_add(u0, u1, u2, u3, v0, v1, v2, v3)
+    d0, d1, d2, d3 = fr_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+    if t != 0:
+        d0, d1, d2, d3 = mont_mul(d0, d1, d2, d3, tw[t, 0], tw[t, 1], tw[t, 2], tw[t, 3])
+    x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3] = d0, d1, d2, d3
+
+
+@nb.njit(inline="always")
+def _butterfly_dit(x, i0, i1, tw, t):
+    """(u, v) -> (u + v w, u - v w), w = tw[t]; t = 0 means w = 1."""
+    v0, v1, v2, v3 = x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3]
+    if t != 0:
+        v0, v1, v2, v3 = mont_mul(v0, v1, v2, v3, tw[t, 0], tw[t, 1], tw[t, 2], tw[t, 3])
+    u0, u1, u2, u3 = x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3]
+    x[i0, 0], x[i0, 1], x[i0, 2], x[i0, 3] = fr_add(u0, u1, u2, u3, v0, v1, v2, v3)
+    x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3] = fr_sub(u0, u1, u2, u3, v0, v1, v2, v3)
+
+
+@nb.njit(cache=True)
+def _stage_in_block(x, base, log_block, log_h, tw, log_tw, dit):
+    """One stage (half-size 2^log_h) over the contiguous block of 2^log_block values at `base`."""
+    h = 1 << log_h
+    shift = log_tw - 1 - log_h
+    for kk in range(1 << (log_block - 1)):
+        j = kk & (h - 1)
+        i0 = base + ((kk >> log_h) << (log_h + 1)) + j
+        if dit:
+            _butterfly_dit(x, i0, i0 + h, tw, j << shift)
+        else:
+            _butterfly_dif(x, i0, i0 + h, tw, j << shift)
+
+
+@nb.njit(cache=True)
+def _stage_in_columns(x, base, log_n, log_block, log_h, lo_first, lo_count, tw, log_tw, dit):
+    """One stage with 2^log_h >= 2^log_block over the values of one transform (at `base`) whose index
+    mod 2^log_block lies in [lo_first, lo_first + lo_count): such stages never mix other indices."""
+    h = 1 << log_h
+    shift = log_tw - 1 - log_h
+    hb_log = log_h - log_block
+    for q in range(1 << (log_n - log_block - 1)):
+        blk = q >> hb_log
+        jhi = q & ((1 << hb_log) - 1)
+        for lo in range(lo_first, lo_first + lo_count):
+            j = (jhi << log_block) + lo
+            i0 = base + (blk << (log_h + 1)) + j
+            if dit:
+                _butterfly_dit(x, i0, i0 + h, tw, j << shift)
+            else:
+                _butterfly_dif(x, i0, i0 + h, tw, j << shift)
+
+
+@nb.njit(parallel=True, cache=True)
+def _ntt(x, rows, log_n, tw, log_tw, dit):
+    """Both NTTs in two parallel phases, so that a whole transform costs two thread synchronisations:
+    stages with half-size < 2^BLOCK_LOG run block by block (contiguous, cache-resident), the larger
+    ones column chunk by column chunk. DIT runs the block phase first, DIF last."""
+    log_block = min(log_n, BLOCK_LOG)
+    n = 1 << log_n
+    blocks = rows << (log_n - log_block)
+    chunks = (1 << log_block) // COLUMN_CHUNK
+    for phase in range(2):
+        if (phase == 0) == dit:
+            for b in nb.prange(blocks):
+                for s in range(log_block):
+                    log_h = s if dit else log_block - 1 - s
+                    _stage_in_block(x, b << log_block, log_block, log_h, tw, log_tw, dit)
+        elif log_n > log_block:
+            for task in nb.prange(rows * chunks):
+                row = task // chunks
+                lo = (task - row * chunks) * COLUMN_CHUNK
+                for s in range(log_n - log_block):
+                    log_h = log_block + s if dit else log_n - 1 - s
+                    _stage_in_columns(x, row * n, log_n, log_block, log_h, lo, COLUMN_CHUNK, tw, log_tw, dit)
+
+
+def ntt_dif(x: np.ndarray, rows: int, log_n: int, tw: np.ndarray, log_tw: int) -> None:
+    """In-place DIF NTT of `rows` transforms of size 2^log_n: natural in, bit-reversed out."""
+    if log_n:
+        _ntt(x, rows, log_n, tw, log_tw, False)
+
+
+def ntt_dit(x: np.ndarray, rows: int, log_n: int, tw: np.ndarray, log_tw: int) -> None:
+    """In-place DIT NTT of `rows` transforms of size 2^log_n: bit-reversed in, natural out."""
+    if log_n:
+        _ntt(x, rows, log_n, tw, log_tw, True)
+
+
+@nb.njit(parallel=True, cache=True)
+def bit_reverse_rows(x, rows, log_n):
+    """In-place bit-reversal permutation of each row of 2^log_n values."""
+    n = 1 << log_n
+    for k in nb.prange(rows * n):
+        row = k >> log_n
+        i = k & (n - 1)
+        j = _bitrev(i, log_n)
+        if i < j:
+            a = row * n + i
+            b = row * n + j
+            for limb in range(4):
+                tmp = x[a, limb]
+                x[a, limb] = x[b, limb]
+                x[b, limb] = tmp
+
+
+@nb.njit(parallel=True, cache=True)
+def mul_by_table(x, rows, n, table):
+    """x[row * n + i] *= table[i] (table in Montgomery form: plain data stay plain)."""
+    for k in nb.prange(rows * n):
+        mul_row(x, k, table, k & (n - 1))
+
+
+@nb.njit(parallel=True, cache=True)
+def mul_pointwise(x, y):
+    """x[i] = mont_mul(x[i], y[i])."""
+    for k in nb.prange(x.shape[0]):
+        mul_row(x, k, y, k)
+
+
+@nb.njit(parallel=True, cache=True)
+def mul_by_constant(x, c):
+    """x[i] = mont_mul(x[i], c) for one constant row c (shape (1, 4))."""
+    for k in nb.prange(x.shape[0]):
+        mul_row(x, k, c, 0)
+
+
+@nb.njit(parallel=True, cache=True)
+def batch_inverse(x, chunk):
+    """In place: every (non-zero, Montgomery-form) x[i] -> x[i]^-1, Montgomery's trick per chunk."""
+    n = x.shape[0]
+    nchunks = (n + chunk - 1) // chunk
+    prefix = np.empty_like(x)
+    for c in nb.prange(nchunks):
+        lo = c * chunk
+        hi = min(n, lo + chunk)
+        a0, a1, a2, a3 = ONE_MONT[0], ONE_MONT[1], ONE_MONT[2], ONE_MONT[3]
+        for i in range(lo, hi):
+            prefix[i, 0], prefix[i, 1], prefix[i, 2], prefix[i, 3] = a0, a1, a2, a3
+            a0, a1, a2, a3 = mont_mul(a0, a1, a2, a3, x[i, 0], x[i, 1], x[i, 2], x[i, 3])
+        a0, a1, a2, a3 = mont_inverse(a0, a1, a2, a3)  # 1 / (x_lo ... x_hi-1)
+        for i in range(hi - 1, lo - 1, -1):
+            v0, v1, v2, v3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+            x[i, 0], x[i, 1], x[i, 2], x[i, 3] = mont_mul(a0, a1, a2, a3, prefix[i, 0], prefix[i, 1], prefix[i, 2], prefix[i, 3])
+            a0, a1, a2, a3 = mont_mul(a0, a1, a2, a3, v0, v1, v2, v3)
+
+
+@nb.njit(parallel=True, cache=True)
+def gather_bitrev_to_mont(src, present, log_n, out):
+    """out[i] = src[bitrev(i)] * R (to Montgomery form) where present, else 0."""
+    n = 1 << log_n
+    for i in nb.prange(n):
+        j = _bitrev(i, log_n)
+        if present[j]:
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(src[j, 0], src[j, 1], src[j, 2], src[j, 3],
+                                                                  R2_0, R2_1, R2_2, R2_3)
+        else:
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ZERO, ZERO, ZERO, ZERO
+
+
+@nb.njit(parallel=True, cache=True)
+def gather_bitrev_from_mont(src, log_n, out):
+    """out[i] = src[bitrev(i)] / R (out of Montgomery form)."""
+    n = 1 << log_n
+    for i in nb.prange(n):
+        j = _bitrev(i, log_n)
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(src[j, 0], src[j, 1], src[j, 2], src[j, 3],
+                                                              ONE, ZERO, ZERO, ZERO)
+
+
+@nb.njit(parallel=True, cache=True)
+def zero_poly_leaves(domain_mont, missing, count, out):
+    """Leaf level of the zero-polynomial tree: out[i] = -w^missing[i] (low coefficient of X - w^i),
+    and 0 (the factor X) for the padding leaves i >= len(missing)."""
+    for i in nb.prange(count):
+        if i < missing.shape[0]:
+            m = missing[i]
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = fr_neg(domain_mont[m, 0], domain_mont[m, 1],
+                                                                domain_mont[m, 2], domain_mont[m, 3])
+        else:
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ZERO, ZERO, ZERO, ZERO
+
+
+@nb.njit(parallel=True, cache=True)
+def monic_products_schoolbook(src, b, out):
+    """Pairs of monic degree-b polynomials (low coefficients only, rows 2k and 2k+1 of b values each in
+    `src`) -> their monic degree-2b products (2b low coefficients per row of `out`):
+    (X^b + a)(X^b + c) = X^2b + X^b (a + c) + a c. Montgomery form."""
+    pairs = src.shape[0] // (2 * b)
+    for p in nb.prange(pairs):
+        a = 2 * p * b
+        c = a + b
+        o = 2 * p * b
+        for i in range(2 * b):
+            out[o + i, 0], out[o + i, 1], out[o + i, 2], out[o + i, 3] = ZERO, ZERO, ZERO, ZERO
+        for i in range(b):
+            for j in range(b):
+                t0, t1, t2, t3 = mont_mul(src[a + i, 0], src[a + i, 1], src[a + i, 2], src[a + i, 3],
+                                          src[c + j, 0], src[c + j, 1], src[c + j, 2], src[c + j, 3])
+                k = o + i + j
+                out[k, 0], out[k, 1], out[k, 2], out[k, 3] = fr_add(out[k, 0], out[k, 1], out[k, 2], out[k, 3],
+                                                                    t0, t1, t2, t3)
+        for i in range(b):
+            t0, t1, t2, t3 = fr_add(src[a + i, 0], src[a + i, 1], src[a + i, 2], src[a + i, 3],
+                                    src[c + i, 0], src[c + i, 1], src[c + i, 2], src[c + i, 3])
+            k = o + b + i
+            out[k, 0], out[k, 1], out[k, 2], out[k, 3] = fr_add(out[k, 0], out[k, 1], out[k, 2], out[k, 3],
+                                                                t0, t1, t2, t3)
+
+
+@nb.njit(parallel=True, cache=True)
+def split_pairs_padded(src, b, fa, fc):
+    """Rows 2k / 2k+1 of b values in `src` -> rows k of 2b values in fa / fc, zero-padded."""
+    pairs = src.shape[0] // (2 * b)
+    for k in nb.prange(pairs * 2 * b):
+        p = k // (2 * b)
+        i = k - p * 2 * b
+        if i < b:
+            for limb in range(4):
+                fa[k, limb] = src[2 * p * b + i, limb]
+                fc[k, limb] = src[2 * p * b + b + i, limb]
+        else:
+            for limb in range(4):
+                fa[k, limb] = ZERO
+                fc[k, limb] = ZERO
+
+
+@nb.njit(parallel=True, cache=True)
+def finish_monic_products(prod, src, b, inv_size, out):
+    """out row k = prod row k / (2b) (the unscaled inverse NTT) + X^b (a + c)."""
+    pairs = src.shape[0] // (2 * b)
+    for k in nb.prange(pairs * 2 * b):
+        p = k // (2 * b)
+        i = k - p * 2 * b
+        t0, t1, t2, t3 = mont_mul(prod[k, 0], prod[k, 1], prod[k, 2], prod[k, 3],
+                                  inv_size[0], inv_size[1], inv_size[2], inv_size[3])
+        if i >= b:
+            a = 2 * p * b + i - b
+            c = a + b
+            s0, s1, s2, s3 = fr_add(src[a, 0], src[a, 1], src[a, 2], src[a, 3], src[c, 0], src[c, 1], src[c, 2], src[c, 3])
+            t0, t1, t2, t3 = fr_add(t0, t1, t2, t3, s0, s1, s2, s3)
+        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = t0, t1, t2, t3
+
+
+# ------------------------------------------------------------------------------ cached tables
+def _mont_limbs(values: list[int]) -> np.ndarray:
+    return ints_to_limbs([v * MONT_R % MODULUS for v in values])
+
+
+def mont_constant(value: int) -> np.ndarray:
+    """One Montgomery-form constant as a (4,) uint64 array."""
+    return _mont_limbs([value % MODULUS])[0]
+
+
+@functools.lru_cache(maxsize=None)
+def power_table(base: int, count: int) -> np.ndarray:
+    """(count, 4) Montgomery-form limbs of base^0 .. base^(count-1); read-only."""
+    out = np.empty((count, 4), dtype=np.uint64)
+    powers_kernel(mont_constant(base), count, out)
+    out.setflags(write=False)
+    return out
+
+
+def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
+    """w^j (or w^-j) for j < n/2, w = w_n, Montgomery form (the NTT twiddle table of size n)."""
+    w = root_of_unity(1 << log_n)
+    if inverse:
+        w = pow(w, MODULUS - 2, MODULUS)
+    return power_table(w, max(1, (1 << log_n) >> 1))
+
+
+@functools.lru_cache(maxsize=None)
+def extend_table(log_n: int) -> np.ndarray:
+    """In bit-reversed position i: w_{2n}^j / n with j = bitrev(i) (Montgomery form): turns the unscaled
+    inverse transform of the source (bit-reversed coefficients) into the coefficients of P(w_{2n} X)."""
+    n = 1 << log_n
+    natural = power_table(root_of_unity(2 * n), n)
+    scaled = natural.copy()
+    mul_by_constant(scaled, mont_constant(pow(n, MODULUS - 2, MODULUS))[None, :])
+    order = np.array([int(format(i, f"0{log_n}b")[::-1], 2) if log_n else 0 for i in range(n)], dtype=np.int64)
+    out = np.ascontiguousarray(scaled[order])
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def recovery_tables(log_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For domain size N: (5^j / N, 5^j, 5^-j / N), j < N, Montgomery form (recover steps, see reference)."""
+    size = 1 << log_size
+    inv_size = mont_constant(pow(size, MODULUS - 2, MODULUS))[None, :]
+    shift = power_table(RECOVERY_SHIFT, size)
+    shift_scaled = shift.copy()
+    mul_by_constant(shift_scaled, inv_size)
+    unshift_scaled = power_table(pow(RECOVERY_SHIFT, MODULUS - 2, MODULUS), size).copy()
+    mul_by_constant(unshift_scaled, inv_size)
+    for t in (shift_scaled, unshift_scaled):
+        t.setflags(write=False)
+    return shift_scaled, shift, unshift_scaled
+
+
+# ------------------------------------------------------------------------------ operations
+def fft_rows(values: np.ndarray, log_n: int, inverse: bool = False) -> np.ndarray:
+    """Natural-order FFT (or inverse FFT, scaled by 1/n) of each row of 2^log_n plain values.
+    values: (rows * n, 4) uint64 canonical limbs; returns a new array."""
+    n = 1 << log_n
+    rows = values.shape[0] // n
+    x = np.ascontiguousarray(values).copy()
+    if log_n == 0:
+        return x
+    bit_reverse_rows(x, rows, log_n)
+    ntt_dit(x, rows, log_n, twiddles(log_n, inverse), log_n)
+    if inverse:
+        mul_by_constant(x, mont_constant(pow(n, MODULUS - 2, MODULUS))[None, :])
+    return x
+
+
+def extend_rows(source: np.ndarray, log_n: int) -> np.ndarray:
+    """Parity of each row of n = 2^log_n source values (plain (rows * n, 4) limbs) -> same shape.
+    Section 4: P = IFFT_n(source); parity_i = P(w_{2n}^{2i+1}) = FFT_n(c_j w_{2n}^j)_i."""
+    n = 1 << log_n
+    rows = source.shape[0] // n
+    x = np.ascontiguousarray(source).copy()
+    if log_n:
+        ntt_dif(x, rows, log_n, twiddles(log_n, inverse=True), log_n)  # n * coefficients, bit-reversed
+    mul_by_table(x, rows, n, extend_table(log_n))  # c_j w_{2n}^j, still bit-reversed
+    if log_n:
+        ntt_dit(x, rows, log_n, twiddles(log_n), log_n)  # natural-order values at the odd points
+    return x
+
+
+def zero_polynomial_mont(missing: np.ndarray, log_size: int) -> np.ndarray:
+    """Coefficients (Montgomery form, len(missing) + 1, low to high) of prod (X - w_N^i) over missing i,
+    by a product tree of monic polynomials (schoolbook at the low levels, NTT products above)."""
+    size = 1 << log_size
+    m = missing.shape[0]
+    leaves = 1 if m == 0 else 1 << (m - 1).bit_length()
+    level = np.empty((leaves, 4), dtype=np.uint64)
+    zero_poly_leaves(power_table(root_of_unity(size), size), missing.astype(np.int64), leaves, level)
+    if m == 0:
+        level[:] = 0
+    b = 1
+    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
+    while b < leaves:
+        out = np.empty_like(level)
+        if b <= SCHOOLBOOK_MAX_DEGREE:
+            monic_products_schoolbook(level, b, out)
+        else:
+            fa, fc = np.empty_like(level), np.empty_like(level)
+            split_pairs_padded(level, b, fa, fc)
+            log_2b = (2 * b).bit_length() - 1
+            pairs = leaves // (2 * b)
+            ntt_dif(fa, pairs, log_2b, tw_fwd, log_size)
+            ntt_dif(fc, pairs, log_2b, tw_fwd, log_size)
+            mul_pointwise(fa, fc)
+            ntt_dit(fa, pairs, log_2b, tw_inv, log_size)
+            finish_monic_products(fa, level, b, mont_constant(pow(2 * b, MODULUS - 2, MODULUS)), out)
+        level = out
+        b *= 2
+    # level holds the low coefficients of X^(leaves - m) Z(X), monic of degree `leaves`.
+    z = np.zeros((m + 1, 4), dtype=np.uint64)
+    z[:m] = level[leaves - m:] if m else level[:0]
+    z[m] = ONE_MONT
+    return z
+
+
+def recover_values(shards: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """All N evaluations from N shards ((N, 4) plain limbs, rows where `present` is False ignored),
+    following the steps of reference.recover exactly. Returns (N, 4) plain limbs."""
+    size = shards.shape[0]
+    log_size = size.bit_length() - 1
+    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
+    shift_scaled, shift, unshift_scaled = recovery_tables(log_size)
+    missing = np.flatnonzero(~present)
+    z = np.zeros((size, 4), dtype=np.uint64)
+    z[:missing.shape[0] + 1] = zero_polynomial_mont(missing, log_size)
+    z_eval = z.copy()
+    ntt_dif(z_eval, 1, log_size, tw_fwd, log_size)  # Z(w^i), bit-reversed
+    ez = np.empty_like(z)
+    gather_bitrev_to_mont(np.ascontiguousarray(shards), present.astype(np.uint8), log_size, ez)
+    mul_pointwise(ez, z_eval)  # E_i Z(w^i), bit-reversed
+    ntt_dit(ez, 1, log_size, tw_inv, log_size)  # N * coefficients of E Z
+    mul_by_table(ez, 1, size, shift_scaled)  # coefficients of (E Z)(5X)
+    ntt_dif(ez, 1, log_size, tw_fwd, log_size)
+    mul_by_table(z, 1, size, shift)  # coefficients of Z(5X)
+    ntt_dif(z, 1, log_size, tw_fwd, log_size)
+    batch_inverse(z, INVERSION_CHUNK)
+    mul_pointwise(ez, z)  # (E Z)(5 w^i) / Z(5 w^i), bit-reversed
+    ntt_dit(ez, 1, log_size, tw_inv, log_size)
+    mul_by_table(ez, 1, size, unshift_scaled)  # coefficients q_j 5^-j
+    ntt_dif(ez, 1, log_size, tw_fwd, log_size)
+    out = np.empty_like(ez)
+    gather_bitrev_from_mont(ez, log_size, out)
+    return out

@@ -1,0 +1,152 @@
+"""The erasure-coding and Fr-transform operations of every backend (storage_and_time.md sections 3-4):
+input validation shared by all (ValueError before any device work), then the CPU (numba,
+accel/erasure/cpu.py) or GPU (accel/kernels/ntt.c through accel/erasure/gpu.py) implementation.
+Mixed into the backend classes.
+
+Contract (../shared/spec/README.md):
+    be.erasure_extend(source: list[bytes] | bytes) -> list[bytes]      # n scalars -> n parity scalars
+    be.erasure_recover(shards: list[bytes | None]) -> list[bytes]      # 2n interleaved shards -> 2n values
+Batched helpers for the archiver and KZG (arrays of canonical 32-byte big-endian scalars):
+    be.erasure_extend_batch(sources: (b, n, 32) uint8) -> (b, n, 32) uint8
+    be.fr_fft(values) / be.fr_ifft(values) -> (n, 32) or (b, n, 32) uint8 (natural order, section 3)
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from accel.erasure.constants import SCALAR_BYTES
+from accel.erasure.domain import log2_size
+from accel.erasure.fr import Scalars, limbs_to_list, limbs_to_rows, rows_to_limbs, scalar_rows
+from accel.erasure.reference import check_shards
+
+
+def _source_limbs(source: Scalars) -> tuple[np.ndarray, int]:
+    if isinstance(source, np.ndarray) and source.ndim != 2:
+        raise ValueError(f"source: expected (n, {SCALAR_BYTES}) uint8, got shape {source.shape}")
+    rows = scalar_rows(source, "source")
+    log_n = log2_size(rows.shape[0], "number of source values")
+    return rows_to_limbs(rows, "source"), log_n
+
+
+def _batch_limbs(values: Scalars, what: str) -> tuple[np.ndarray, int, int, bool]:
+    """(b * n, 4) limbs, b, log2(n), whether the input was a batch (a 3-D array)."""
+    if isinstance(values, np.ndarray) and values.ndim == 3:
+        if values.dtype != np.uint8 or values.shape[2] != SCALAR_BYTES:
+            raise ValueError(f"{what}: expected (b, n, {SCALAR_BYTES}) uint8, got {values.dtype} {values.shape}")
+        b, n = values.shape[:2]
+        log_n = log2_size(n, f"{what} row length")
+        return rows_to_limbs(values, what).reshape(b * n, 4), b, log_n, True
+    rows = scalar_rows(values, what)
+    log_n = log2_size(rows.shape[0], f"number of {what}")
+    return rows_to_limbs(rows, what), 1, log_n, False
+
+
+def _shard_limbs(shards: Sequence[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(shards, (bytes, bytearray, memoryview, str)) or not hasattr(shards, "__len__"):
+        raise ValueError("shards: expected a list of 32-byte scalars or None")
+    items = list(shards)
+    present = np.array([s is not None for s in items], dtype=bool)
+    check_shards(len(items), int(present.sum()))
+    raw = bytearray(len(items) * SCALAR_BYTES)
+    for i, s in enumerate(items):
+        if s is None:
+            continue
+        if not isinstance(s, (bytes, bytearray, memoryview)) or len(s) != SCALAR_BYTES:
+            raise ValueError(f"shards[{i}]: expected {SCALAR_BYTES} bytes or None, got {s!r:.60}")
+        raw[i * SCALAR_BYTES:(i + 1) * SCALAR_BYTES] = s
+    rows = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, SCALAR_BYTES)
+    return rows_to_limbs(rows, "shards"), present
+
+
+def _shape_out(limbs: np.ndarray, b: int, batched: bool) -> np.ndarray:
+    rows = limbs_to_rows(limbs)
+    return rows.reshape(b, -1, SCALAR_BYTES) if batched else rows
+
+
+class _ErasureOps:
+    """The public methods; subclasses provide the limb-level `_extend_rows`, `_fft_rows`, `_recover`."""
+
+    def erasure_extend(self, source: Scalars) -> list[bytes]:
+        """n parity scalars of n source scalars (n a power of two): the values at the odd points
+        w_{2n}^{2i+1} of the polynomial through the source at the even points (section 4)."""
+        limbs, log_n = _source_limbs(source)
+        return limbs_to_list(self._extend_rows(limbs, 1, log_n))
+
+    def erasure_extend_batch(self, sources: np.ndarray) -> np.ndarray:
+        """`erasure_extend` of each row of a (b, n, 32) uint8 array -> (b, n, 32) uint8 parity."""
+        if not isinstance(sources, np.ndarray) or sources.ndim != 3:
+            raise ValueError("sources: expected a (b, n, 32) uint8 array")
+        limbs, b, log_n, _ = _batch_limbs(sources, "sources")
+        return _shape_out(self._extend_rows(limbs, b, log_n), b, True)
+
+    def erasure_recover(self, shards: Sequence[bytes | None]) -> list[bytes]:
+        """All 2n values (interleaved source/parity) from 2n shards with at least n present
+        (None = missing), zero-polynomial method (section 4; see accel.erasure.reference.recover)."""
+        limbs, present = _shard_limbs(shards)
+        return limbs_to_list(self._recover(limbs, present))
+
+    def fr_fft(self, values: Scalars, inverse: bool = False) -> np.ndarray:
+        """Evaluations on the domain of size n of the polynomial with coefficients `values` (natural
+        order), or with inverse=True the coefficients from evaluations (times 1/n). `values`: a list
+        or concatenation of n scalars, an (n, 32) array, or a (b, n, 32) batch; same shape out (uint8)."""
+        limbs, b, log_n, batched = _batch_limbs(values, "values")
+        return _shape_out(self._fft_rows(limbs, b, log_n, inverse), b, batched)
+
+    def fr_ifft(self, values: Scalars) -> np.ndarray:
+        """Coefficients c_j with P(w_n^i) = values[i] (section 3 `poly`); see fr_fft."""
+        return self.fr_fft(values, inverse=True)
+
+    # Implemented by the backend mixins ----------------------------------------------------------
+    def _extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _fft_rows(self, limbs: np.ndarray, rows: int, log_n: int, inverse: bool) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+    def _recover(self, limbs: np.ndarray, present: np.ndarray) -> np.ndarray:  # pragma: no cover
+        raise NotImplementedError
+
+
+class ErasureCpu(_ErasureOps):
+    """Erasure coding and Fr NTTs on all CPU cores (numba)."""
+
+    def _extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415 - numba compile on first use
+
+        return cpu.extend_rows(limbs, log_n)
+
+    def _fft_rows(self, limbs: np.ndarray, rows: int, log_n: int, inverse: bool) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415
+
+        return cpu.fft_rows(limbs, log_n, inverse)
+
+    def _recover(self, limbs: np.ndarray, present: np.ndarray) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415
+
+        return cpu.recover_values(limbs, present)
+
+
+class ErasureGpu(_ErasureOps):
+    """Erasure coding and Fr NTTs on a GPU (OpenCL or CUDA): accel/kernels/ntt.c, data resident on the
+    device across all stages of a call."""
+
+    gpu: Any  # accel.device.GpuDevice
+
+    def _ntt_engine(self) -> Any:
+        engine = getattr(self, "_erasure_gpu_engine", None)
+        if engine is None:
+            from accel.erasure.gpu import GpuNtt  # noqa: PLC0415
+
+            engine = self._erasure_gpu_engine = GpuNtt(self.gpu)
+        return engine
+
+    def _extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:
+        return self._ntt_engine().extend_rows(limbs, rows, log_n)
+
+    def _fft_rows(self, limbs: np.ndarray, rows: int, log_n: int, inverse: bool) -> np.ndarray:
+        return self._ntt_engine().fft_rows(limbs, rows, log_n, inverse)
+
+    def _recover(self, limbs: np.ndarray, present: np.ndarray) -> np.ndarray:
+        return self._ntt_engine().recover_values(limbs, present)

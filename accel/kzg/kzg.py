@@ -1,0 +1,201 @@
+"""KZG polynomial commitments over BLS12-381 as the network uses them (storage_and_time.md section 3;
+their use in archiving is section 5.2).
+
+- `commit(values)`: the n values (n a power of two, at most the number of G1 powers) are evaluations
+  over the domain w_n^i; their coefficients (inverse FFT) are committed against the monomial powers
+  with one MSM through the backend's resident bases (`be.msm_prepare`).
+- `create_witness(values, index)`: commitment of (P(X) - P(x)) / (X - x), x = w_n^index.
+- `verify(...)`: e(C - [y]G1, G2[0]) == e(pi, G2[1] - [x]G2[0]) with a library pairing check.
+  Commitments and witnesses are decoded as blst `p1_uncompress` does (no subgroup check); any decoding
+  failure gives False, never an exception. A malformed `value` (not 32 bytes, or >= r) is a caller
+  error and raises ValueError: the network parses the chunk as a scalar before verifying (spec 10).
+- `verify_batch(items)`: all openings at once with one random linear combination (2 pairings).
+- `extend_commitments(commitments)`: spec 4 `extend_commitments`, the erasure extension applied to G1
+  points (inverse FFT over G1, zero-pad, forward FFT of twice the size, natural order), used for the
+  128 -> 256 record commitments of a segment (spec 5.2 step 3).
+
+[UNSURE] `verify` with a num_values that is not a power of two: the reference looks its settings up
+for num_values.next_power_of_two(), so the domain is that size here too, and an index outside the
+domain gives False.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Sequence
+
+import blake3
+import numpy as np
+
+from accel.kzg import reference
+from accel.kzg.constants import G1_BYTES, R, SCALAR_BYTES
+from accel.kzg.library import ark
+from accel.kzg.parameters import Parameters
+from accel.kzg.points import Scalars, decode_unchecked, scalar_rows
+
+Opening = tuple[bytes, int, int, bytes, bytes]  # (commitment, num_values, index, value, witness)
+
+
+def _ints(rows: np.ndarray) -> list[int]:
+    return [int.from_bytes(rows[i].tobytes(), "big") for i in range(rows.shape[0])]
+
+
+def _rows(values: Sequence[int]) -> bytes:
+    return b"".join(v.to_bytes(SCALAR_BYTES, "big") for v in values)
+
+
+def coefficients(values: Sequence[int]) -> list[int]:
+    """Spec 3 `poly(values)`: coefficients of the polynomial through values over w_n^i."""
+    return reference.coefficients(values)
+
+
+def blake3_254_hash_to_scalar(data: bytes) -> bytes:
+    """Spec 3: BLAKE3(data) with the top two bits cleared, as a canonical big-endian scalar."""
+    h = bytearray(blake3.blake3(bytes(data)).digest())
+    h[0] &= 0x3F
+    return bytes(h)
+
+
+class Kzg:
+    """Commit, open and verify with `parameters`; MSMs run on `backend` (default: the CPU backend)."""
+
+    def __init__(self, parameters: Parameters, backend: Any = None) -> None:
+        if not isinstance(parameters, Parameters):
+            raise ValueError("Kzg needs accel.kzg parameters (load_parameters or dev_parameters)")
+        if backend is None:
+            import accel  # noqa: PLC0415 - accel imports accel.kzg lazily
+
+            backend = accel.backend("cpu")
+        self.parameters = parameters
+        self.backend = backend
+        self._g1 = ark.G1Point()
+        self._g2_0 = parameters.g2_point(0)
+        self._g2_1 = parameters.g2_point(1)
+
+    # ------------------------------------------------------------------ committing
+    @property
+    def bases(self) -> Any:
+        """The parameters' G1 powers prepared on the backend (decoded and checked once, then cached)."""
+        cache = self.parameters.__dict__.setdefault("_prepared", {})
+        key = (self.backend.name, id(self.backend))
+        if key not in cache:
+            cache[key] = self.backend.msm_prepare(self.parameters.g1_powers)
+        return cache[key]
+
+    def _values(self, values: Scalars) -> list[int]:
+        rows = scalar_rows(values, "values")
+        n = rows.shape[0]
+        if n == 0 or n & (n - 1):
+            raise ValueError(f"values: {n} values, expected a power of two")
+        if n > self.parameters.num_g1:
+            raise ValueError(f"values: {n} values exceed the {self.parameters.num_g1} G1 powers")
+        return _ints(rows)
+
+    def commit_coefficients(self, coeffs: Sequence[int]) -> bytes:
+        if len(coeffs) > self.parameters.num_g1:
+            raise ValueError(f"{len(coeffs)} coefficients exceed the {self.parameters.num_g1} G1 powers")
+        return self.bases.msm(_rows(coeffs))
+
+    def commit(self, values: Scalars) -> bytes:
+        """48-byte compressed commitment to the polynomial through `values` (spec 3)."""
+        return self.commit_coefficients(coefficients(self._values(values)))
+
+    def create_witness(self, values: Scalars, index: int) -> bytes:
+        """48-byte opening proof of values[index] (spec 3 `create_witness`)."""
+        ints = self._values(values)
+        if not isinstance(index, (int, np.integer)) or not 0 <= index < len(ints):
+            raise ValueError(f"index {index!r} outside the domain of {len(ints)} values")
+        x = pow(reference.domain_root(len(ints)), int(index), R)
+        return self.commit_coefficients(reference.quotient(coefficients(ints), x))
+
+    # ------------------------------------------------------------------ verifying
+    def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes):
+        """(C, x, y, pi) as library objects and ints, or None when the opening cannot be valid."""
+        y = _ints(scalar_rows([value], "value"))[0]
+        if not isinstance(num_values, (int, np.integer)) or not isinstance(index, (int, np.integer)):
+            return None
+        if num_values < 1 or num_values > 2**32 or index < 0:
+            return None
+        size = 1 << (int(num_values) - 1).bit_length()
+        if index >= size:
+            return None
+        try:
+            c = decode_unchecked(commitment, "commitment")
+            pi = decode_unchecked(witness, "witness")
+        except (ValueError, TypeError):
+            return None
+        return c, pow(reference.domain_root(size), int(index), R), y, pi
+
+    def verify(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes) -> bool:
+        """Whether `witness` opens `commitment` to `value` at w_n^index (n = num_values); spec 3."""
+        terms = self._opening_terms(commitment, num_values, index, value, witness)
+        if terms is None:
+            return False
+        c, x, y, pi = terms
+        lhs = c - self._g1 * ark.Scalar(y)
+        rhs_g2 = self._g2_1 - self._g2_0 * ark.Scalar(x)
+        return bool(ark.GT.pairing_check([lhs, -pi], [self._g2_0, rhs_g2]))
+
+    def verify_batch(self, openings: Sequence[Opening]) -> bool:
+        """Whether every opening verifies, with one random linear combination:
+        e(sum rho_k (C_k - [y_k]G1 + [x_k]pi_k), G2[0]) == e(sum rho_k pi_k, G2[1])."""
+        points, scalars, witnesses, weights = [], [], [], []
+        y_total = 0
+        for opening in openings:
+            if len(opening) != 5:
+                raise ValueError("each opening is (commitment, num_values, index, value, witness)")
+            terms = self._opening_terms(*opening)
+            if terms is None:
+                return False
+            c, x, y, pi = terms
+            rho = int.from_bytes(os.urandom(16), "big") | 1
+            points += [c, pi]
+            scalars += [rho, rho * x % R]
+            witnesses.append(pi)
+            weights.append(rho)
+            y_total = (y_total + rho * y) % R
+        if not points:
+            return True
+        points.append(self._g1)
+        scalars.append(-y_total % R)
+        lhs = ark.G1Point.multiexp_unchecked(points, [ark.Scalar(s) for s in scalars])
+        rhs = ark.G1Point.multiexp_unchecked(witnesses, [ark.Scalar(w) for w in weights])
+        return bool(ark.GT.pairing_check([lhs, -rhs], [self._g2_0, self._g2_1]))
+
+    # ------------------------------------------------------------------ segments
+    def extend_commitments(self, commitments: Sequence[bytes]) -> list[bytes]:
+        return extend_commitments(commitments)
+
+
+def _g1_fft(points: list, root: int) -> list:
+    """Natural-order radix-2 FFT over G1: out[i] = sum_j points[j] * root^(i j)."""
+    n = len(points)
+    if n == 1:
+        return list(points)
+    half_root = root * root % R
+    even, odd = _g1_fft(points[0::2], half_root), _g1_fft(points[1::2], half_root)
+    out = [None] * n
+    w = 1
+    for i in range(n // 2):
+        t = odd[i] * ark.Scalar(w) if w != 1 else odd[i]
+        out[i], out[i + n // 2] = even[i] + t, even[i] - t
+        w = w * root % R
+    return out
+
+
+def extend_commitments(commitments: Sequence[bytes]) -> list[bytes]:
+    """Spec 4 `extend_commitments`: n commitments (n a power of two) -> 2n, interleaved (2i = input i,
+    2i+1 = commitment of parity record i). ValueError for a count that is not a power of two or a
+    commitment that does not decode."""
+    items = list(commitments)
+    n = len(items)
+    if n == 0 or n & (n - 1):
+        raise ValueError(f"commitments: {n} commitments, expected a power of two")
+    points = []
+    for i, c in enumerate(items):
+        if not isinstance(c, (bytes, bytearray)) or len(c) != G1_BYTES:
+            raise ValueError(f"commitments[{i}]: expected {G1_BYTES} bytes")
+        points.append(decode_unchecked(bytes(c), f"commitments[{i}]"))
+    inv_n = ark.Scalar(pow(n, -1, R))
+    coeffs = [p * inv_n for p in _g1_fft(points, pow(reference.domain_root(n), -1, R))]
+    coeffs += [ark.G1Point.identity()] * n
+    return [bytes(p.to_compressed_bytes()) for p in _g1_fft(coeffs, reference.domain_root(2 * n))]

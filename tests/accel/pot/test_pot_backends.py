@@ -1,0 +1,148 @@
+"""pot_prove / pot_verify / pot_verify_many on every backend, against pot.json and the reference."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accel.pot import openssl_chain, reference
+from accel.pot.ops import verify_with_openssl
+from pot_vectors import pot_case
+
+SLOT = pot_case("test_basic")
+SEED = bytes.fromhex(SLOT["seed_hex"])
+CHECKPOINTS = [bytes.fromhex(h) for h in SLOT["derived_not_from_reference"]["checkpoints_hex"]]
+
+
+def test_prove_gives_the_derived_checkpoints(be):
+    assert be.pot_prove(SEED, 512) == CHECKPOINTS
+
+
+def test_verify_accepts_the_derived_checkpoints(be):
+    assert be.pot_verify(SEED, 512, CHECKPOINTS) is True
+
+
+def test_verify_with_other_iteration_counts_fails(be):
+    # pot.json: 1024 iterations -> false; aes.rs: 22 and 18 checkpoint iterations (176, 144 per slot) -> false
+    cps160 = be.pot_prove(SEED, 160)
+    assert be.pot_verify_many([(SEED, 1024, CHECKPOINTS), (SEED, 176, cps160), (SEED, 144, cps160),
+                               (SEED, 160, cps160)]) == [False, False, False, True]
+
+
+def test_verify_with_another_seed_fails(be):
+    cps = be.pot_prove(SEED, 160)
+    assert be.pot_verify(bytes.fromhex("d7d6dcd8d593c23da8db6b5b1413b13a"), 160, cps) is False
+
+
+@pytest.mark.parametrize("index", range(8))
+def test_any_wrong_checkpoint_fails(be, index):
+    bad = list(CHECKPOINTS)
+    bad[index] = bytes([bad[index][0] ^ 1]) + bad[index][1:]
+    assert be.pot_verify(SEED, 512, bad) is False
+
+
+def test_checkpoint_of_0x16_bytes_fails(be):
+    assert be.pot_verify(SEED, 512, [bytes([0x16] * 16), *CHECKPOINTS[1:]]) is False
+
+
+def test_swapped_checkpoints_fail(be):
+    assert be.pot_verify(SEED, 512, [CHECKPOINTS[1], CHECKPOINTS[0], *CHECKPOINTS[2:]]) is False
+
+
+def test_verify_many_mixes_slots_and_iteration_counts(be):
+    rng = np.random.default_rng(5)
+    items, expected = [], []
+    for i in range(40):
+        seed = rng.bytes(16)
+        iterations = 16 * int(rng.integers(1, 40))
+        cps = openssl_chain.chain_checkpoints(seed, reference.pot_key(seed), iterations // 8)
+        if i % 3 == 1:
+            cps[i % 8] = rng.bytes(16)
+        items.append((seed, iterations, cps))
+        expected.append(i % 3 != 1)
+    assert be.pot_verify_many(items) == expected
+
+
+def test_verify_many_of_nothing_is_empty(be):
+    assert be.pot_verify_many([]) == []
+
+
+def test_larger_slot_round_trips(be):
+    iterations = 160_000 if be.name == "cpu" else 16_000  # pocl runs the T-table kernel on the CPU
+    cps = be.pot_prove(SEED, iterations)
+    assert cps[0] == openssl_chain.chain(SEED, reference.pot_key(SEED), iterations // 8)
+    assert be.pot_verify(SEED, iterations, cps) is True
+    assert be.pot_verify(SEED, iterations, [*cps[:7], cps[6]]) is False
+
+
+@settings(max_examples=10)
+@given(seed=st.binary(min_size=16, max_size=16), sixteenths=st.integers(1, 4))
+def test_prove_and_verify_agree_with_reference(be, seed, sixteenths):
+    iterations = 16 * sixteenths
+    expected = reference.prove(seed, iterations)
+    assert be.pot_prove(seed, iterations) == expected
+    assert be.pot_verify(seed, iterations, expected) is True
+
+
+@settings(max_examples=15)
+@given(seed=st.binary(min_size=16, max_size=16), sixteenths=st.integers(1, 64), index=st.integers(0, 7),
+       flip=st.integers(1, 255))
+def test_corrupted_byte_is_caught(be, seed, sixteenths, index, flip):
+    iterations = 16 * sixteenths
+    cps = be.pot_prove(seed, iterations)
+    bad = list(cps)
+    bad[index] = bytes([bad[index][0] ^ flip]) + bad[index][1:]
+    assert be.pot_verify_many([(seed, iterations, cps), (seed, iterations, bad)]) == [True, False]
+
+
+# ---------------------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("iterations", [0, -16, 8, 24, 520, 17])
+def test_bad_iteration_counts_raise(be, iterations):
+    with pytest.raises(ValueError):
+        be.pot_prove(SEED, iterations)
+    with pytest.raises(ValueError):
+        be.pot_verify(SEED, iterations, CHECKPOINTS)
+
+
+@pytest.mark.parametrize("seed", [b"", bytes(15), bytes(17), bytes(32)])
+def test_wrong_seed_length_raises(be, seed):
+    with pytest.raises(ValueError):
+        be.pot_prove(seed, 512)
+    with pytest.raises(ValueError):
+        be.pot_verify(seed, 512, CHECKPOINTS)
+
+
+@pytest.mark.parametrize("checkpoints", [
+    CHECKPOINTS[:7], [*CHECKPOINTS, CHECKPOINTS[0]], [*CHECKPOINTS[:7], bytes(15)], [*CHECKPOINTS[:7], bytes(17)],
+    b"".join(CHECKPOINTS),
+])
+def test_wrong_checkpoints_shape_raises(be, checkpoints):
+    with pytest.raises(ValueError):
+        be.pot_verify(SEED, 512, checkpoints)
+
+
+def test_one_bad_item_rejects_the_whole_batch(be):
+    with pytest.raises(ValueError, match="item 1"):
+        be.pot_verify_many([(SEED, 512, CHECKPOINTS), (SEED, 500, CHECKPOINTS)])
+    with pytest.raises(ValueError):
+        be.pot_verify_many([(SEED, 512)])
+
+
+# --------------------------------------------------------------------------- CPU verification paths
+def test_openssl_fallback_verifies_without_aesni():
+    bad = [*CHECKPOINTS[:3], bytes(16), *CHECKPOINTS[4:]]
+    assert verify_with_openssl([(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)]) == [
+        True, False, False]
+
+
+@pytest.mark.parametrize("lanes,together", [(1, False), (1, True), (2, True), (2, False)])
+def test_every_aesni_lane_shape_agrees(lanes, together):
+    aesni = pytest.importorskip("accel.pot.aesni")
+    if not aesni.aesni_available() or (lanes == 2 and not aesni.vaes_available()):
+        pytest.skip("this CPU lacks the AES instructions for this shape")
+    from accel.pot.ops import _slot_arrays
+
+    bad = [*CHECKPOINTS[:7], bytes(16)]
+    arrays = _slot_arrays([(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)])
+    assert aesni.verify_slots(*arrays, lanes_per_register=lanes, together=together).tolist() == [True, False, False]
