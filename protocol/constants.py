@@ -36,3 +36,15 @@ MIN_SECTOR_LIFETIME = 4  # in history sizes (segments)
 SLOT_PROBABILITY = (1, 6)
 CONTENTS_MAP_BITFIELD_SIZE = RECORD_NUM_S_BUCKETS // 8  # 8,192 bytes per record
 RECORD_METADATA_SIZE = COMMITMENT_SIZE + WITNESS_SIZE + HASH_SIZE  # 128 bytes per record
+
+# --- P 3.1 / S&T 2.2, 10: consensus (block production, solution range, fork choice) ------------------
+U64_MAX = 2**64 - 1
+SLOT_DURATION_MS = 1000
+BLOCK_AUTHORING_DELAY = 4  # slots: a block for slot S carries the PoT output of slot S + 4
+ERA_DURATION = 2016  # blocks per solution-range era
+EXPECTED_VOTES_PER_BLOCK = 9  # voting solution range = block range x (9 + 1)
+CONFIRMATION_DEPTH_K = 100  # archiving depth (dev chains: 5)
+CONFIRMATION_DEPTH_K_DEV = 5
+POT_CHECKPOINTS_PER_SLOT = 8
+POT_CHECKPOINT_SIZE = 16
+REWARD_SIGNING_CONTEXT = b"subspace_reward"  # sr25519 signing context of the block seal (P 3.2 step 1)
