@@ -48,3 +48,27 @@ CONFIRMATION_DEPTH_K_DEV = 5
 POT_CHECKPOINTS_PER_SLOT = 8
 POT_CHECKPOINT_SIZE = 16
 REWARD_SIGNING_CONTEXT = b"subspace_reward"  # sr25519 signing context of the block seal (P 3.2 step 1)
+
+# --- S&T 2 and P 3.1: proof of time ---------------------------------------------------------------
+POT_SEED_SIZE = 16  # PotSeed; also PotKey = BLAKE3(seed)[..16] and PotOutput
+POT_OUTPUT_SIZE = 16
+POT_CHECKPOINTS = 8  # PotCheckpoints = 8 x 16 bytes; output = the last one
+POT_ITERATIONS_MULTIPLE = 2 * POT_CHECKPOINTS  # slot iterations must divide into 8 even segments
+POT_ENTROPY_SIZE = 32  # Blake3Hash of (solution chunk || proof of time) injected into the chain (S&T 2.3)
+POT_SLOT_ITERATIONS_MAINNET = 206_557_520  # genesis value; root may raise it (S&T 2.2)
+POT_SLOT_ITERATIONS_DEVNET = 150_000_000
+POT_SLOT_ITERATIONS_DEV = 100_000_000  # the reference's dev/local chain spec
+POT_SLOT_ITERATIONS_DEMO = 4_096  # [DESIGN] this project's `autonomys node --dev` default: milliseconds per slot
+POT_GENESIS_SLOT = 1  # the PoT chain starts at slot 1 from the genesis seed (S&T 2.2)
+SLOT_DURATION_MS = 1000
+BLOCK_AUTHORING_DELAY = 4  # slots: a block for slot S waits for the PoT of slot S + 4
+POT_ENTROPY_INJECTION_INTERVAL = 50  # blocks
+POT_ENTROPY_INJECTION_LOOKBACK_DEPTH = 2  # intervals: entropy of block 50k is injected after block 50k + 100
+POT_ENTROPY_INJECTION_DELAY = 15  # slots after the injecting block's slot
+POT_MAX_SLOTS_IN_THE_FUTURE = 10  # gossip: proofs further ahead of the current slot are dropped (S&T 2.4)
+POT_EXPECTED_VERIFICATION_SPEEDUP = 7  # gossip: with this many distinct candidates, prove instead of verifying
+POT_GOSSIP_MAX_ITERATIONS_GROWTH = (3, 2)  # gossip: slot iterations above 1.5x the current ones are refused
+# Full vs quick PoT verification of imported blocks during sync (sc-consensus-subspace): every block within
+# this distance of the sync target is fully verified; further back a random sample is (see consensus.pot_verifier).
+POT_FULL_VERIFICATION_DEPTH = 1_581
+POT_VERIFIER_CACHE_SIZE = 1_000  # [DESIGN] verified (seed, iterations) -> checkpoints kept (LRU)
