@@ -9,7 +9,7 @@ scalars and uses that many leading points (a KZG polynomial of degree < m uses t
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -46,13 +46,54 @@ class CpuMsmBases:
         return bytes(ark.G1Point.multiexp_unchecked(self._points[:n], values).to_compressed_bytes())
 
 
-class MsmCpu:
-    """MSM through arkworks' Pippenger (accel.kzg.library says why a library)."""
+class _MsmOps:
+    """`msm` through `msm_prepare` (one validation path for every backend)."""
 
-    def msm_prepare(self, points: Points) -> CpuMsmBases:
-        return CpuMsmBases(decode_checked(point_rows(points)))
+    def msm_prepare(self, points: Points) -> Any:  # pragma: no cover - provided by the subclasses
+        raise NotImplementedError
 
     def msm(self, points: Points, scalars: Scalars) -> bytes:
         prows, srows = point_rows(points), scalar_rows(scalars)
         _check_counts(prows.shape[0], srows, exact=True)
         return self.msm_prepare(prows).msm(srows)
+
+
+class MsmCpu(_MsmOps):
+    """MSM through arkworks' Pippenger (accel.kzg.library says why a library)."""
+
+    def msm_prepare(self, points: Points) -> CpuMsmBases:
+        return CpuMsmBases(decode_checked(point_rows(points)))
+
+
+class GpuMsmBases:
+    """G1 bases resident on a GPU (accel/kzg/gpu.py, accel/kernels/msm.c)."""
+
+    def __init__(self, device_bases: Any) -> None:
+        self._bases = device_bases
+
+    def __len__(self) -> int:
+        return len(self._bases)
+
+    def msm(self, scalars: Scalars) -> bytes:
+        rows = scalar_rows(scalars)
+        _check_counts(len(self._bases), rows, exact=False)
+        return self._bases.msm_rows(rows)
+
+
+class MsmGpu(_MsmOps):
+    """MSM on a GPU backend (OpenCL or CUDA): the bases are decoded and checked on the host exactly as
+    on the CPU backend, then kept on the device as affine Montgomery words; Pippenger runs there."""
+
+    gpu: Any  # accel.device.GpuDevice
+
+    def _msm_engine(self) -> Any:
+        engine = getattr(self, "_msm_gpu_engine", None)
+        if engine is None:
+            from accel.kzg.gpu import GpuMsm  # noqa: PLC0415 - the kernels are built on first use
+
+            engine = self._msm_gpu_engine = GpuMsm(self.gpu)
+        return engine
+
+    def msm_prepare(self, points: Points) -> GpuMsmBases:
+        decoded = decode_checked(point_rows(points))
+        return GpuMsmBases(self._msm_engine().prepare([bytes(p.to_xy_bytes_le()) for p in decoded]))
