@@ -6,10 +6,11 @@ from accel.backend import Backend
 from accel.device import DeviceInfo, GpuDevice
 from accel.erasure.ops import ErasureGpu
 from accel.hashing.ops import HashingGpu
+from accel.kzg.ops import MsmGpu
 from accel.pot.ops import PotGpu
 
 
-class GpuBackend(HashingGpu, ErasureGpu, PotGpu, Backend):
+class GpuBackend(HashingGpu, ErasureGpu, MsmGpu, PotGpu, Backend):
     gpu: GpuDevice
 
     def __init__(self, device: DeviceInfo, gpu: GpuDevice) -> None:
