@@ -7,13 +7,13 @@ resident on the device, only proofs coming back. Mixed into the backend classes.
 from __future__ import annotations
 
 import numbers
-from typing import Iterable
+from typing import Any, Iterable
 
 import numpy as np
 
 from accel.plotting.constants import (
-    CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_MATCHES_PER_PAIR, NUM_TABLES, check_k, keystream_blocks,
-    num_buckets, proof_bytes,
+    CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, NUM_TABLES, check_k,
+    keystream_blocks, num_buckets, proof_bytes,
 )
 from accel.plotting.verify import check_challenge_index, check_seed
 
@@ -52,12 +52,29 @@ class PosTable:
         """(proofs (n, 8K) uint8, found (n,) bool) for a uint32 array of challenge indices."""
         raise NotImplementedError  # pragma: no cover - implemented per backend
 
+    # Diagnostics (tests compare them with the derived_k20 digests of pos.json) ----------------------
+    table_sizes: list[int]  # entries of tables 1..7 (after the 512 caps)
+
+    def parents(self, table: int) -> np.ndarray:
+        """(n, 2) uint32 [left, right] parent positions of table 2..7 in generation order."""
+        raise NotImplementedError  # pragma: no cover - implemented per backend
+
+    def table7_y(self) -> np.ndarray:
+        """y of table 7 in bucket order ((y, position) ascending), uint32."""
+        raise NotImplementedError  # pragma: no cover - implemented per backend
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} k={self.k} seed={self.seed.hex()[:16]}...>"
 
 
 def _check_table_args(seed: bytes, k: int) -> tuple[bytes, int]:
     return check_seed(seed), check_k(k)
+
+
+def _check_table_number(table: int) -> int:
+    if isinstance(table, bool) or not isinstance(table, int) or not 2 <= table <= NUM_TABLES:
+        raise ValueError(f"table must be 2..{NUM_TABLES}, got {table!r}")
+    return table
 
 
 # ------------------------------------------------------------------------------------------- CPU
@@ -78,7 +95,7 @@ class CpuPosTable(PosTable):
         K.f1_kernel(keystream[0], k, y)
         meta_hi = np.zeros(1 << k, dtype=np.uint64)
         meta_lo = np.arange(1 << k, dtype=np.uint64)  # table-1 metadata = x = position
-        self.parents: list[np.ndarray] = []
+        self.parents_list: list[np.ndarray] = []
         hist = np.empty((chunks, nbk), dtype=np.int64)
         chunk_offset = np.empty((chunks, nbk), dtype=np.int64)
         match_left = np.empty((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
@@ -98,10 +115,10 @@ class CpuPosTable(PosTable):
             parents = np.empty((n, 2), dtype=np.uint32)
             K.fn_kernel(k, table, y, meta_hi, meta_lo, match_left, match_right, match_count, pair_offset, chunks,
                         new_y, new_hi, new_lo, parents)
-            self.parents.append(parents)
+            self.parents_list.append(parents)
             y, meta_hi, meta_lo = new_y, new_hi, new_lo
         self.t7_sorted_y, self.t7_sorted_pos = sorted_y, sorted_pos
-        self.table_sizes = [1 << k] + [len(p) for p in self.parents]
+        self.table_sizes = [1 << k] + [len(p) for p in self.parents_list]
 
     @staticmethod
     def _sort(K, y, chunks, hist, chunk_offset):  # noqa: N803 - K is the kernels module
@@ -117,13 +134,19 @@ class CpuPosTable(PosTable):
         K.bucket_sort_split(keys, bucket_start, sorted_y, sorted_pos)
         return sorted_y, sorted_pos, bucket_start
 
+    def parents(self, table: int) -> np.ndarray:
+        return self.parents_list[_check_table_number(table) - 2]
+
+    def table7_y(self) -> np.ndarray:
+        return self.t7_sorted_y
+
     def prove_many(self, challenges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         from accel.plotting.kernels_cpu import prove_kernel  # noqa: PLC0415
 
         proofs = np.zeros((len(challenges), proof_bytes(self.k)), dtype=np.uint8)
         found = np.zeros(len(challenges), dtype=np.bool_)
         if len(challenges):
-            prove_kernel(self.k, challenges, self.t7_sorted_y, self.t7_sorted_pos, *self.parents, proofs, found)
+            prove_kernel(self.k, challenges, self.t7_sorted_y, self.t7_sorted_pos, *self.parents_list, proofs, found)
         return proofs, found
 
 
@@ -134,3 +157,117 @@ class PosCpu:
         """The seven tables of `seed` (32 bytes) at space parameter k (15..25)."""
         seed, k = _check_table_args(seed, k)
         return CpuPosTable(seed, k)
+
+
+# ------------------------------------------------------------------------------------------- GPU
+GROUP_SIZE = 256  # POS_GROUP_SIZE of accel/kernels/pos.h: work items per bucket (pair) group
+SCAN_GROUP = 256  # POS_SCAN_GROUP of accel/kernels/pos_sort.c: the single group of pos_exclusive_scan
+NO_CAP = 0xFFFFFFFF
+
+
+class GpuPosTable(PosTable):
+    """Tables in device memory (accel/kernels/pos_*.c); step for step the CPU's algorithm, so the tables,
+    their positions and the proofs are bit-identical. Kept after the build: the parent pairs of tables
+    2..7 and table 7 in bucket order; `prove_many` uploads challenges and downloads only proofs."""
+
+    def __init__(self, gpu: Any, seed: bytes, k: int) -> None:
+        self.gpu, self.seed, self.k = gpu, seed, k
+        self._programs = {name: gpu.program(f"pos_{name}.c") for name in ("f1", "sort", "match", "fn", "prove")}
+        u32 = np.uint32
+        nbk = num_buckets(k)
+        n = 1 << k
+        blocks = keystream_blocks(k)
+        stream = gpu.empty(blocks * 16, u32)
+        self._launch("f1", "pos_keystream", blocks, gpu.to_device(np.frombuffer(seed, dtype="<u4").astype(u32)),
+                     stream, blocks)
+        y = gpu.empty(n, u32)
+        self._launch("f1", "pos_f1", n, stream, y, k)
+        del stream
+        meta = gpu.empty(2, np.uint64)  # table 1 stores no metadata (it is the position)
+        counts = gpu.empty(nbk, u32)
+        all_start = gpu.empty(nbk + 1, u32)
+        kept_start = gpu.empty(nbk + 1, u32)
+        num_pairs = nbk - 1
+        match_left = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, u32)
+        match_right = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, u32)
+        match_count = gpu.empty(num_pairs, u32)
+        pair_offset = gpu.empty(num_pairs + 1, u32)
+        self._parents: list[Any] = []
+        self.table_sizes = [n]
+        for table in range(2, NUM_TABLES + 2):
+            sorted_y, sorted_pos = self._sort(y, n, nbk, counts, all_start, kept_start)
+            if table > NUM_TABLES:
+                break
+            self._launch("match", "pos_match", num_pairs * GROUP_SIZE, sorted_y, sorted_pos, kept_start, num_pairs,
+                         match_left, match_right, match_count, local_size=GROUP_SIZE)
+            del sorted_y, sorted_pos
+            self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, match_count, num_pairs, pair_offset,
+                         NO_CAP, local_size=SCAN_GROUP)
+            n = self._last(pair_offset, num_pairs)
+            new_y = gpu.empty(max(n, 1), u32)
+            new_meta = gpu.empty(max(n, 1) * 2, np.uint64)
+            parents = gpu.empty(max(n, 1) * 2, u32)
+            self._launch("fn", "pos_fn", num_pairs * MAX_MATCHES_PER_PAIR, k, table, y, meta, match_left,
+                         match_right, match_count, pair_offset, num_pairs, new_y, new_meta, parents)
+            self._parents.append(parents)
+            self.table_sizes.append(n)
+            y, meta = new_y, new_meta
+        self._t7_y, self._t7_pos = sorted_y, sorted_pos
+        self._t7_size = self._last(kept_start, nbk)
+
+    def _launch(self, program: str, kernel: str, items: int, *args: Any, local_size: int | None = None) -> None:
+        conv = tuple(np.uint32(a) if isinstance(a, (int, np.integer)) else a for a in args)
+        if local_size is None:
+            self.gpu.launch(self._programs[program], kernel, items, conv)
+        else:
+            self.gpu.launch(self._programs[program], kernel, items, conv, local_size=local_size)
+
+    def _last(self, buffer: Any, index: int) -> int:
+        """One u32 of a device buffer (a table size): the only readback during the build."""
+        return int(self.gpu.to_host(buffer[index:index + 1])[0])
+
+    def _sort(self, y: Any, n: int, nbk: int, counts: Any, all_start: Any, kept_start: Any) -> tuple[Any, Any]:
+        """Bucket order of a table (pos.md 3): (y, position) per kept entry, buckets bounded by kept_start."""
+        gpu, u32 = self.gpu, np.uint32
+        self._launch("sort", "pos_zero", nbk, counts, nbk)
+        self._launch("sort", "pos_histogram", n, y, n, counts)
+        self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, counts, nbk, all_start, NO_CAP, local_size=SCAN_GROUP)
+        self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, counts, nbk, kept_start, MAX_BUCKET_SIZE,
+                     local_size=SCAN_GROUP)
+        self._launch("sort", "pos_zero", nbk, counts, nbk)
+        keys = gpu.empty(max(n, 1), np.uint64)
+        self._launch("sort", "pos_scatter", n, y, n, all_start, counts, keys)
+        sorted_y = gpu.empty(max(n, 1), u32)
+        sorted_pos = gpu.empty(max(n, 1), u32)
+        self._launch("sort", "pos_sort_buckets", nbk * GROUP_SIZE, keys, all_start, kept_start, nbk, sorted_y,
+                     sorted_pos, local_size=GROUP_SIZE)
+        return sorted_y, sorted_pos
+
+    def parents(self, table: int) -> np.ndarray:
+        n = self.table_sizes[_check_table_number(table) - 1]
+        return self.gpu.to_host(self._parents[table - 2]).reshape(-1, 2)[:n]
+
+    def table7_y(self) -> np.ndarray:
+        return self.gpu.to_host(self._t7_y)[:self._t7_size]
+
+    def prove_many(self, challenges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        n = len(challenges)
+        nbytes = proof_bytes(self.k)
+        if n == 0:
+            return np.zeros((0, nbytes), dtype=np.uint8), np.zeros(0, dtype=np.bool_)
+        proofs = self.gpu.empty(n * nbytes, np.uint8)
+        found = self.gpu.empty(n, np.uint8)
+        self._launch("prove", "pos_prove", n, self.k, self.gpu.to_device(challenges.astype(np.uint32)), n,
+                     self._t7_y, self._t7_pos, self._t7_size, *self._parents, proofs, found)
+        return self.gpu.to_host(proofs).reshape(n, nbytes), self.gpu.to_host(found).astype(np.bool_)
+
+
+class PosGpu:
+    """Proof-of-space tables on a GPU backend (OpenCL or CUDA): every stage on the device."""
+
+    gpu: Any  # accel.device.GpuDevice
+
+    def pos_table(self, seed: bytes, k: int = K_PRODUCTION) -> PosTable:
+        """The seven tables of `seed` (32 bytes) at space parameter k (15..25), resident on the device."""
+        seed, k = _check_table_args(seed, k)
+        return GpuPosTable(self.gpu, seed, k)
