@@ -7,10 +7,11 @@ from accel.device import DeviceInfo, GpuDevice
 from accel.erasure.ops import ErasureGpu
 from accel.hashing.ops import HashingGpu
 from accel.kzg.ops import MsmGpu
+from accel.plotting.ops import PosGpu
 from accel.pot.ops import PotGpu
 
 
-class GpuBackend(HashingGpu, ErasureGpu, MsmGpu, PotGpu, Backend):
+class GpuBackend(HashingGpu, ErasureGpu, MsmGpu, PosGpu, PotGpu, Backend):
     gpu: GpuDevice
 
     def __init__(self, device: DeviceInfo, gpu: GpuDevice) -> None:
