@@ -130,12 +130,14 @@ DEVICE_FN void g1_add(g1_xyzz* p, const g1_xyzz* q)
     fp_sub(p->y, u1, t);            /* Y3 = R (Q - X3) - S1 PPP */
 }
 
-/* p = k * p for a small non-negative k (double-and-add from the top bit). */
+/* p = k * p for a small non-negative k (double-and-add from the top set bit of k). */
 DEVICE_FN void g1_mul_u32(g1_xyzz* p, u32 k)
 {
     g1_xyzz base = *p;
     g1_set_identity(p);
-    for (int bit = 31; bit >= 0; bit--) {
+    int top = 31;
+    while (top >= 0 && !((k >> top) & 1u)) top--;
+    for (int bit = top; bit >= 0; bit--) {
         g1_double(p);
         if ((k >> bit) & 1u) g1_add(p, &base);
     }

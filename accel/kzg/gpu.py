@@ -15,11 +15,14 @@ turned into the ZCash compressed encoding with the plain-Python G1 code (accel.k
 Identity bases (allowed by the API, never present in the network's powers) are handled by zeroing
 their scalars on the host: the kernels' mixed addition assumes a non-identity affine base.
 
-Choice of the window width c (`window_bits`): the work is about ceil(256 / c) windows x (n mixed
-additions + about 2 B = 2^c additions for the running sums), and c minimises that count (ties to the
-larger c, which gives more buckets and so more parallel work). That gives c = 4..6 for n <= 64,
-c = 9..10 for n = 1,024..4,096 and c = 12 for n = 2^15 (22 windows x 2,048 buckets = 45,056
-bucket work items, enough to occupy a GPU; the per-bucket average is then 16 points).
+Choice of the window width c (`window_bits`): the work is ceil(256 / c) windows x (n mixed additions
++ 2 B = 2^c full additions for the running sums), a full XYZZ addition costing 1.4 mixed ones (14
+against 10 field multiplications and squarings, EFD add-2008-s and madd-2008-s; pocl measures about
+1.25), and c minimises that count (ties to the larger c: more buckets, more parallel work). That gives
+c = 2..4 for n <= 64, c = 8 for n = 1,024, c = 9 for n = 4,096 and c = 12 for n = 2^15 (22 windows x
+2,048 buckets = 45,056 bucket work items, enough to occupy a GPU, 16 points per bucket on average).
+On pocl (2 cores) at n = 4,096 the mixed additions take about 70% of the time and the running sums
+most of the rest; digits, scatter and the host prefix sum are about 1%.
 """
 from __future__ import annotations
 
@@ -41,7 +44,8 @@ MIN_WINDOW_BITS = 2
 MAX_WINDOW_BITS = 16  # 2^15 buckets per window: bucket indices and counts stay far below 2^31
 TASK_MIN_ENTRIES = 8  # a task sums at most max(8, 2 x the mean bucket size) points
 TASK_MEAN_FACTOR = 2
-SEGMENT_BUCKETS = 16  # buckets per running-sum segment (msm_segment_sums)
+SEGMENT_BUCKETS = 16
+FULL_ADD_COST = 1.4  # an XYZZ addition in mixed additions (14 / 10 multiplications and squarings)  # buckets per running-sum segment (msm_segment_sums)
 
 
 # ------------------------------------------------------------------------------------ conversions
@@ -94,8 +98,9 @@ def window_count(c: int) -> int:
 
 
 def window_bits(n: int) -> int:
-    """Window width c for n points: argmin of ceil(256 / c) * (n + 2^c), larger c on ties (module doc)."""
-    costs = [(window_count(c) * (n + (1 << c)), -c) for c in range(MIN_WINDOW_BITS, MAX_WINDOW_BITS + 1)]
+    """Window width c for n points: argmin of ceil(256 / c) * (n + 1.4 * 2^c), larger c on ties (module doc)."""
+    costs = [(window_count(c) * (n + FULL_ADD_COST * (1 << c)), -c)
+             for c in range(MIN_WINDOW_BITS, MAX_WINDOW_BITS + 1)]
     return -min(costs)[1]
 
 
