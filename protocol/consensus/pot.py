@@ -184,8 +184,10 @@ def applicable_change(changes: Iterable[PotParametersChange] | PotParametersChan
                       next_slot: int) -> PotParametersChange | None:
     """Of several scheduled changes, the one `derive` should see for `next_slot`: the latest with
     `slot <= next_slot` (it alone sets the iterations from then on), else None."""
-    if changes is None or isinstance(changes, PotParametersChange):
-        return changes
+    if changes is None:
+        return None
+    if isinstance(changes, PotParametersChange):
+        changes = (changes,)
     best = None
     for change in changes:
         if change.slot <= next_slot and (best is None or change.slot > best.slot):

@@ -188,7 +188,7 @@ class PotVerifier:
         inputs = chain_inputs(PotNextSlotInput(first_slot, iterations, seed), [cps[-1] for cps in sets], change)
         proofs = [PotProof.for_input(i, cps) for i, cps in zip(inputs, sets)]
         if full:
-            self.verify_slots(proofs)
+            self.verify_slots(proofs, proofs[0].input, change)
         else:
             for p in proofs:
                 self.inject_verified_checkpoints(p.seed, p.slot_iterations, p.checkpoints)
