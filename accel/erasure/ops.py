@@ -8,6 +8,7 @@ Contract (../shared/spec/README.md):
     be.erasure_recover(shards: list[bytes | None]) -> list[bytes]      # 2n interleaved shards -> 2n values
 Batched helpers for the archiver and KZG (arrays of canonical 32-byte big-endian scalars):
     be.erasure_extend_batch(sources: (b, n, 32) uint8) -> (b, n, 32) uint8
+    be.erasure_recover_batch(shards: (b, 2n, 32) uint8, present: (2n,) bool) -> (b, 2n, 32) uint8
     be.fr_fft(values) / be.fr_ifft(values) -> (n, 32) or (b, n, 32) uint8 (natural order, section 3)
 """
 from __future__ import annotations
@@ -87,6 +88,22 @@ class _ErasureOps:
         limbs, present = _shard_limbs(shards)
         return limbs_to_list(self._recover(limbs, present))
 
+    def erasure_recover_batch(self, shards: np.ndarray, present: Sequence[bool] | np.ndarray) -> np.ndarray:
+        """`erasure_recover` of each row of a (b, 2n, 32) uint8 array, all rows with the same shards
+        present (`present`: 2n booleans; the bytes of absent shards are ignored) -> (b, 2n, 32) uint8
+        (section 4; the archiver's reconstruction of 2^15 chunk positions, section 5.3)."""
+        if not isinstance(shards, np.ndarray) or shards.ndim != 3 or shards.dtype != np.uint8 \
+                or shards.shape[2] != SCALAR_BYTES:
+            raise ValueError(f"shards: expected a (b, 2n, {SCALAR_BYTES}) uint8 array")
+        mask = np.asarray(present, dtype=bool)
+        b, size = shards.shape[:2]
+        if mask.shape != (size,):
+            raise ValueError(f"present: expected {size} booleans (one per shard), got shape {mask.shape}")
+        check_shards(size, int(mask.sum()))
+        rows = np.where(mask[None, :, None], shards, np.uint8(0))
+        limbs = rows_to_limbs(rows, "shards").reshape(b * size, 4)
+        return _shape_out(self._recover_rows(limbs, b, mask), b, True)
+
     def fr_fft(self, values: Scalars, inverse: bool = False) -> np.ndarray:
         """Evaluations on the domain of size n of the polynomial with coefficients `values` (natural
         order), or with inverse=True the coefficients from evaluations (times 1/n). `values`: a list
@@ -108,6 +125,11 @@ class _ErasureOps:
     def _recover(self, limbs: np.ndarray, present: np.ndarray) -> np.ndarray:  # pragma: no cover
         raise NotImplementedError
 
+    def _recover_rows(self, limbs: np.ndarray, rows: int, present: np.ndarray) -> np.ndarray:
+        """Default: one `_recover` per row (backends override it with a batched path)."""
+        size = present.shape[0]
+        return np.concatenate([self._recover(limbs[r * size:(r + 1) * size], present) for r in range(rows)])
+
 
 class ErasureCpu(_ErasureOps):
     """Erasure coding and Fr NTTs on all CPU cores (numba)."""
@@ -126,6 +148,11 @@ class ErasureCpu(_ErasureOps):
         from accel.erasure import cpu  # noqa: PLC0415
 
         return cpu.recover_values(limbs, present)
+
+    def _recover_rows(self, limbs: np.ndarray, rows: int, present: np.ndarray) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415
+
+        return cpu.recover_rows(limbs, present)
 
 
 class ErasureGpu(_ErasureOps):
