@@ -12,7 +12,8 @@
    checks; it comes before the PoT checks here because their expected checkpoint count is the slot difference).
 3. PoT: `InvalidPotJustification` when the checkpoint count is not `future slot - parent future slot`
    (the parent's future slot is 0 for genesis: the PoT chain starts at slot 1) or the last checkpoint is not
-   the future proof of time; then, if `verify_pot` is given, `InvalidProofOfTime` when it returns False.
+   the future proof of time; then, if `verify_pot` is given, `PotVerificationFailed` when it returns False
+   (errors it raises itself, e.g. `protocol.consensus.pot.PotError` subclasses, propagate unchanged).
    `verify_pot(parent, header) -> bool` is the caller's (e.g. the PoT timekeeper's verifier: seeds derived from
    the parent, checkpoints verified fully or from its cache, `proof_of_time` consistent with the chain).
 4. Solution: `verify_solution(solution, slot, proof_of_time, solution_range)` — the caller's function (spec 10,
@@ -37,7 +38,7 @@ from protocol.consensus.keys import verify_signature
 from protocol.consensus.solution import Solution
 
 SolutionVerifier = Callable[[Solution, int, bytes, int], object]
-PotVerifier = Callable[[Header, Header], bool]
+BlockPotVerifier = Callable[[Header, Header], bool]
 
 
 class BlockImportError(ValueError):
@@ -72,7 +73,7 @@ class InvalidPotJustification(BlockImportError):
     """The PoT checkpoints do not cover exactly the slots since the parent, or do not end at the future PoT."""
 
 
-class InvalidProofOfTime(BlockImportError):
+class PotVerificationFailed(BlockImportError):
     """The proof of time does not verify against the parent's PoT chain."""
 
 
@@ -124,7 +125,7 @@ def check_pot_justification(header: Header, parent: Header) -> None:
 
 
 def check_header(header: Header, parent: Header | None, *, expected_solution_range: int,
-                 verify_solution: SolutionVerifier, verify_pot: PotVerifier | None = None,
+                 verify_solution: SolutionVerifier, verify_pot: BlockPotVerifier | None = None,
                  archived_block_number: int | None = None) -> None:
     """Raise the first rule `header` breaks as a child of `parent` (module docstring for the order)."""
     if parent is None or header.parent_hash != parent.hash():
@@ -139,7 +140,7 @@ def check_header(header: Header, parent: Header | None, *, expected_solution_ran
         raise SlotMustIncrease(f"header #{header.number}: slot {pre.slot} after parent slot {parent.slot}")
     check_pot_justification(header, parent)
     if verify_pot is not None and not verify_pot(parent, header):
-        raise InvalidProofOfTime(f"header #{header.number}: proof of time does not verify")
+        raise PotVerificationFailed(f"header #{header.number}: proof of time does not verify")
     verify_solution(pre.solution, pre.slot, pre.proof_of_time, expected_solution_range)
     if header.solution_range != expected_solution_range:
         raise InvalidSolutionRange(f"header #{header.number}: solution range {header.solution_range}, "
@@ -150,7 +151,7 @@ def check_header(header: Header, parent: Header | None, *, expected_solution_ran
 
 
 def check_block(block: Block, parent: Header | None, *, expected_solution_range: int,
-                verify_solution: SolutionVerifier, verify_pot: PotVerifier | None = None,
+                verify_solution: SolutionVerifier, verify_pot: BlockPotVerifier | None = None,
                 expected_segment_headers: Sequence[SegmentHeader] | None = None,
                 archived_block_number: int | None = None) -> None:
     """`check_header`, then the body: extrinsics root, and segment headers when `expected_segment_headers`

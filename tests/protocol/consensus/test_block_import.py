@@ -10,7 +10,7 @@ from protocol.archiving.segment import LastArchivedBlock, SegmentHeader
 from protocol.consensus.block import Block, body_root
 from protocol.consensus.block_import import (
     BadRewardSignature, BelowArchivingPoint, ExtrinsicsRootMismatch, HeaderBadSeal, HeaderUnsealed,
-    InvalidBlockNumber, InvalidPotJustification, InvalidProofOfTime, InvalidSegmentHeaders, InvalidSolutionRange,
+    InvalidBlockNumber, InvalidPotJustification, PotVerificationFailed, InvalidSegmentHeaders, InvalidSolutionRange,
     SlotMustIncrease, UnknownParent, check_block, check_header,
 )
 from protocol.consensus.keys import Keypair, seal_header
@@ -111,7 +111,7 @@ def test_pot_verifier_is_consulted():
     seen = []
     check(h, verify_pot=lambda parent, header: seen.append((parent, header)) or True)
     assert seen == [(GENESIS, h)]
-    with pytest.raises(InvalidProofOfTime):
+    with pytest.raises(PotVerificationFailed):
         check(h, verify_pot=lambda parent, header: False)
 
 
@@ -133,7 +133,7 @@ def test_checks_run_in_order():
     with pytest.raises(HeaderUnsealed):
         check(child(seal=False), verifier=Recorder(fail=True), expected_solution_range=5)
     # bad PoT AND failing solution: PoT first
-    with pytest.raises(InvalidProofOfTime):
+    with pytest.raises(PotVerificationFailed):
         check(child(), verifier=Recorder(fail=True), verify_pot=lambda p, h: False)
     # failing solution AND wrong range: solution first
     with pytest.raises(SolutionRejected):
