@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from typing import Callable, Iterable
+from typing import Callable
 
 import accel
 from protocol.constants import POT_SLOT_ITERATIONS_DEMO, SLOT_DURATION_MS
@@ -186,13 +186,13 @@ class Timekeeper:
 
     @classmethod
     def resume(cls, backend, last: PotProof, verifier: PotVerifier | None = None,
-               parameters_change: Iterable[PotParametersChange] | PotParametersChange | None = None,
+               parameters_change: PotParametersChange | None = None,
                slot_duration: float | None = None) -> "Timekeeper":
-        """A timekeeper continuing after `last` (e.g. the last slot a restarted node had stored)."""
+        """A timekeeper continuing after `last` (e.g. the last slot a restarted node had stored), with the
+        best block's scheduled change, if any."""
         be = accel.backend(backend) if isinstance(backend, str) else backend
         verifier = verifier or PotVerifier(be)
-        change = applicable_change(parameters_change, last.slot + 1)
-        state = PotState(last.next_input(change), verifier, change)
+        state = PotState(last.next_input(parameters_change), verifier, parameters_change)
         return cls(be, state, slot_duration)
 
     @staticmethod
