@@ -98,9 +98,15 @@ class PotGossip:
                 return GossipVerdict.QUEUED
             if not self.verifier.verify_checkpoints(proof.seed, proof.slot_iterations, proof.checkpoints):
                 return GossipVerdict.INVALID_PROOF
-            if not self.state.try_extend(next_input, proof):
+            draining, self._draining = self._draining, True  # relay this slot before queued later ones
+            try:
+                extended = self.state.try_extend(next_input, proof)
+            finally:
+                self._draining = draining
+            if not extended:
                 return GossipVerdict.DUPLICATE
             self._relay(proof)
+            self.on_next_slot_input()
             return GossipVerdict.ACCEPTED
 
     def _relay(self, proof: PotProof) -> None:
