@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from consensus_support import filled, genesis, make_chain, make_header, make_solution
+from chain_support import filled, genesis, make_chain, make_header, make_solution
 from protocol.archiving.segment import LastArchivedBlock, SegmentHeader
 from protocol.consensus.block import (
     PRE_DIGEST_SIZE, SEAL_SIZE, ZERO_HASH, Block, Header, PreDigest, body_root, genesis_block,

@@ -5,7 +5,7 @@ import dataclasses
 
 import pytest
 
-from consensus_support import checkpoints, filled, genesis, make_header
+from chain_support import checkpoints, filled, genesis, make_header
 from protocol.archiving.segment import LastArchivedBlock, SegmentHeader
 from protocol.consensus.block import Block, body_root
 from protocol.consensus.block_import import (

@@ -12,7 +12,7 @@ import sr25519
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consensus_support import genesis, make_header
+from chain_support import genesis, make_header
 from protocol.consensus import schnorrkel
 from protocol.consensus.keys import KeyFileError, Keypair, seal_header, verify_signature
 

@@ -1,0 +1,8 @@
+"""The node (ARCHITECTURE "node"): chain database and loopback RPC; the running loop and `autonomys node`
+wire them to consensus (protocol.consensus) and archiving."""
+from protocol.node.chain_db import (
+    ChainDb, ChainDbError, ChainHead, GenesisMismatch, ImportResult, SegmentHeaderConflict, UnknownBlock,
+)
+
+__all__ = ["ChainDb", "ChainDbError", "ChainHead", "GenesisMismatch", "ImportResult", "SegmentHeaderConflict",
+           "UnknownBlock"]
