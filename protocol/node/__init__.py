@@ -3,6 +3,7 @@ wire them to consensus (protocol.consensus) and archiving."""
 from protocol.node.chain_db import (
     ChainDb, ChainDbError, ChainHead, GenesisMismatch, ImportResult, SegmentHeaderConflict, UnknownBlock,
 )
+from protocol.node.rpc import DEFAULT_RPC_PORT, RpcServer
 
-__all__ = ["ChainDb", "ChainDbError", "ChainHead", "GenesisMismatch", "ImportResult", "SegmentHeaderConflict",
+__all__ = ["DEFAULT_RPC_PORT", "RpcServer", "ChainDb", "ChainDbError", "ChainHead", "GenesisMismatch", "ImportResult", "SegmentHeaderConflict",
            "UnknownBlock"]
