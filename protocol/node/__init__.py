@@ -5,5 +5,5 @@ from protocol.node.chain_db import (
 )
 from protocol.node.rpc import DEFAULT_RPC_PORT, RpcServer
 
-__all__ = ["DEFAULT_RPC_PORT", "RpcServer", "ChainDb", "ChainDbError", "ChainHead", "GenesisMismatch", "ImportResult", "SegmentHeaderConflict",
-           "UnknownBlock"]
+__all__ = ["DEFAULT_RPC_PORT", "RpcServer", "ChainDb", "ChainDbError", "ChainHead", "GenesisMismatch",
+           "ImportResult", "SegmentHeaderConflict", "UnknownBlock"]

@@ -173,7 +173,8 @@ class ChainDb:
 
     def has_block(self, block_hash: bytes) -> bool:
         with self._lock:
-            return self._conn.execute("SELECT 1 FROM blocks WHERE hash = ?", (bytes(block_hash),)).fetchone() is not None
+            row = self._conn.execute("SELECT 1 FROM blocks WHERE hash = ?", (bytes(block_hash),)).fetchone()
+        return row is not None
 
     def header(self, block_hash: bytes) -> Header | None:
         with self._lock:

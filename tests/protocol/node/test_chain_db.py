@@ -57,6 +57,8 @@ def test_import_extends_the_best_chain(db):
         assert db.cumulative_weight(block.hash()) == block.number * W
     assert db.block_by_number(6) is None and db.hash_by_number(-1) is None
     assert db.block(b"\x00" * 32) is None and db.header(b"\x00" * 32) is None
+    assert db.has_block(chain[2].hash()) and not db.has_block(b"\x00" * 32)
+    assert db.header_by_number(3) == chain[2].header and db.header_by_number(9) is None
     assert db.block_count() == 6
 
 
