@@ -95,17 +95,34 @@ class Kzg:
             raise ValueError(f"{len(coeffs)} coefficients exceed the {self.parameters.num_g1} G1 powers")
         return self.bases.msm(_rows(coeffs))
 
+    def coefficients(self, values: Scalars) -> list[int]:
+        """Spec 3 `poly(values)`: coefficients through `values` over w_n^i, by the backend's inverse
+        NTT when it has one (the readable `coefficients` is the reference for it)."""
+        ints = self._values(values)
+        ifft = getattr(self.backend, "fr_ifft", None)
+        if ifft is None or len(ints) < 64:
+            return coefficients(ints)
+        return _ints(ifft(_rows(ints)).reshape(len(ints), SCALAR_BYTES))
+
     def commit(self, values: Scalars) -> bytes:
         """48-byte compressed commitment to the polynomial through `values` (spec 3)."""
-        return self.commit_coefficients(coefficients(self._values(values)))
+        return self.commit_coefficients(self.coefficients(values))
 
     def create_witness(self, values: Scalars, index: int) -> bytes:
         """48-byte opening proof of values[index] (spec 3 `create_witness`)."""
-        ints = self._values(values)
-        if not isinstance(index, (int, np.integer)) or not 0 <= index < len(ints):
-            raise ValueError(f"index {index!r} outside the domain of {len(ints)} values")
-        x = pow(reference.domain_root(len(ints)), int(index), R)
-        return self.commit_coefficients(reference.quotient(coefficients(ints), x))
+        n = len(self._values(values))
+        return self.create_witness_for_polynomial(self.coefficients(values), n, index)
+
+    def create_witness_for_polynomial(self, coeffs: Sequence[int], num_values: int, index: int) -> bytes:
+        """Opening proof of the polynomial with `coeffs` at w_n^index, n = num_values (a power of two that
+        may exceed len(coeffs)): the farmer's chunk witness over the 65,536 s-bucket domain of a record
+        polynomial of degree < 2^15 (storage_and_time.md 8 step 6)."""
+        if not isinstance(num_values, (int, np.integer)) or num_values < 1 or num_values & (num_values - 1):
+            raise ValueError(f"num_values {num_values!r} is not a power of two")
+        if not isinstance(index, (int, np.integer)) or not 0 <= index < num_values:
+            raise ValueError(f"index {index!r} outside the domain of {num_values} values")
+        x = pow(reference.domain_root(int(num_values)), int(index), R)
+        return self.commit_coefficients(reference.quotient(list(coeffs), x))
 
     # ------------------------------------------------------------------ verifying
     def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes):
