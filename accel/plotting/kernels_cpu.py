@@ -162,7 +162,7 @@ def match_pairs(sorted_y, sorted_pos, bucket_start, num_chunks, match_left, matc
 # One-block BLAKE3 with the state in registers. `accel.hashing.kernels_cpu.blake3_compress_inplace`
 # (the general, array-based compression) costs ~4x more per call; every fn input is one block
 # (<= 29 bytes for K <= 25, pos.md 5), so this register-resident variant is what the tables use.
-# It is checked against the general one in tests/accel/plotting.
+# It is checked by the K=20 table digests of pos.json and by table equality with the reference (tests/accel/plotting).
 @nb.njit(inline="always")
 def _rotr(x, n):
     return ((x >> U64(n)) | (x << U64(32 - n))) & M32
@@ -218,17 +218,6 @@ def blake3_one_block(m, block_len):
     m = _permute(m)
     s = _round(s, m)
     return (s[0] ^ s[8], s[1] ^ s[9], s[2] ^ s[10], s[3] ^ s[11], s[4] ^ s[12], s[5] ^ s[13], s[6] ^ s[14], s[7] ^ s[15])
-
-
-@nb.njit(cache=True)
-def blake3_one_block_many(words, block_len, out):
-    """Test entry point: out[i] = blake3_one_block(words[i]) for (n, 16) uint64 message words."""
-    for i in range(words.shape[0]):
-        w = words[i]
-        m = (w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12], w[13], w[14], w[15])
-        h = blake3_one_block(m, block_len)
-        for j in range(8):
-            out[i, j] = h[j]
 
 
 @nb.njit(inline="always")

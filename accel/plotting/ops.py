@@ -71,6 +71,22 @@ def _check_table_args(seed: bytes, k: int) -> tuple[bytes, int]:
     return check_seed(seed), check_k(k)
 
 
+StageArrays = dict[str, np.ndarray]
+
+
+def _stage_arrays(sorted_y: np.ndarray, sorted_pos: np.ndarray, bucket_start: np.ndarray, match_left: np.ndarray,
+                  match_right: np.ndarray, match_count: np.ndarray) -> StageArrays:
+    """Host arrays of the sort and match stages, matches compacted to generation order (for tests)."""
+    slots = np.arange(MAX_MATCHES_PER_PAIR)[None, :] < np.asarray(match_count)[:, None]
+    return {
+        "sorted_y": np.asarray(sorted_y, dtype=np.uint32), "sorted_pos": np.asarray(sorted_pos, dtype=np.uint32),
+        "bucket_start": np.asarray(bucket_start, dtype=np.int64),
+        "match_left": np.asarray(match_left).reshape(-1, MAX_MATCHES_PER_PAIR)[slots].astype(np.uint32),
+        "match_right": np.asarray(match_right).reshape(-1, MAX_MATCHES_PER_PAIR)[slots].astype(np.uint32),
+        "match_count": np.asarray(match_count, dtype=np.int64),
+    }
+
+
 def _check_table_number(table: int) -> int:
     if isinstance(table, bool) or not isinstance(table, int) or not 2 <= table <= NUM_TABLES:
         raise ValueError(f"table must be 2..{NUM_TABLES}, got {table!r}")
@@ -158,11 +174,85 @@ class PosCpu:
         seed, k = _check_table_args(seed, k)
         return CpuPosTable(seed, k)
 
+    def _pos_bucket_order_and_matches(self, y: np.ndarray, k: int) -> StageArrays:
+        """Diagnostics: bucket order and kept matches of a table given by its y values (position order)."""
+        from accel.plotting import kernels_cpu as K  # noqa: PLC0415
+        import numba  # noqa: PLC0415
+
+        y = np.ascontiguousarray(y, dtype=np.uint32)
+        chunks = max(1, numba.get_num_threads() * 4)
+        nbk = num_buckets(k)
+        sorted_y, sorted_pos, bucket_start = CpuPosTable._sort(
+            K, y, chunks, np.empty((chunks, nbk), dtype=np.int64), np.empty((chunks, nbk), dtype=np.int64))
+        match_left = np.empty((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
+        match_right = np.empty_like(match_left)
+        match_count = np.empty(nbk - 1, dtype=np.int64)
+        K.match_pairs(sorted_y, sorted_pos, bucket_start, chunks, match_left, match_right, match_count)
+        return _stage_arrays(sorted_y, sorted_pos, bucket_start, match_left, match_right, match_count)
+
 
 # ------------------------------------------------------------------------------------------- GPU
 GROUP_SIZE = 256  # POS_GROUP_SIZE of accel/kernels/pos.h: work items per bucket (pair) group
 SCAN_GROUP = 256  # POS_SCAN_GROUP of accel/kernels/pos_sort.c: the single group of pos_exclusive_scan
 NO_CAP = 0xFFFFFFFF
+PROGRAMS = ("f1", "sort", "match", "fn", "prove")  # accel/kernels/pos_<name>.c
+
+
+class GpuPosKernels:
+    """The kernels of accel/kernels/pos_*.c on one device, and the two stages that every table repeats."""
+
+    def __init__(self, gpu: Any, k: int) -> None:
+        self.gpu, self.k = gpu, k
+        self.num_buckets = num_buckets(k)
+        self.programs = {name: gpu.program(f"pos_{name}.c") for name in PROGRAMS}
+        nbk = self.num_buckets
+        self.counts = gpu.empty(nbk, np.uint32)
+        self.all_start = gpu.empty(nbk + 1, np.uint32)
+
+    def launch(self, program: str, kernel: str, items: int, *args: Any, local_size: int | None = None) -> None:
+        conv = tuple(np.uint32(a) if isinstance(a, (int, np.integer)) else a for a in args)
+        if local_size is None:
+            self.gpu.launch(self.programs[program], kernel, items, conv)
+        else:
+            self.gpu.launch(self.programs[program], kernel, items, conv, local_size=local_size)
+
+    def read_u32(self, buffer: Any, index: int) -> int:
+        """One u32 of a device buffer (a table size): the only readback while tables are built."""
+        return int(self.gpu.to_host(buffer[index:index + 1])[0])
+
+    def sort(self, y: Any, n: int) -> tuple[Any, Any, Any]:
+        """Bucket order (pos.md 3) of a table of n entries: (sorted_y, sorted_pos, kept_start), where bucket
+        b holds sorted entries kept_start[b]..kept_start[b + 1]."""
+        gpu, nbk = self.gpu, self.num_buckets
+        kept_start = gpu.empty(nbk + 1, np.uint32)
+        self.launch("sort", "pos_zero", nbk, self.counts, nbk)
+        self.launch("sort", "pos_histogram", n, y, n, self.counts)
+        self.launch("sort", "pos_exclusive_scan", SCAN_GROUP, self.counts, nbk, self.all_start, NO_CAP,
+                    local_size=SCAN_GROUP)
+        self.launch("sort", "pos_exclusive_scan", SCAN_GROUP, self.counts, nbk, kept_start, MAX_BUCKET_SIZE,
+                    local_size=SCAN_GROUP)
+        self.launch("sort", "pos_zero", nbk, self.counts, nbk)
+        keys = gpu.empty(max(n, 1), np.uint64)
+        self.launch("sort", "pos_scatter", n, y, n, self.all_start, self.counts, keys)
+        sorted_y = gpu.empty(max(n, 1), np.uint32)
+        sorted_pos = gpu.empty(max(n, 1), np.uint32)
+        self.launch("sort", "pos_sort_buckets", nbk * GROUP_SIZE, keys, self.all_start, kept_start, nbk, sorted_y,
+                    sorted_pos, local_size=GROUP_SIZE)
+        return sorted_y, sorted_pos, kept_start
+
+    def match(self, sorted_y: Any, sorted_pos: Any, kept_start: Any) -> tuple[Any, Any, Any, Any, int]:
+        """Kept matches of every bucket pair (pos.md 4) in 512 slots per pair: (left, right, count per pair,
+        dense offset per pair, total)."""
+        gpu, num_pairs = self.gpu, self.num_buckets - 1
+        match_left = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, np.uint32)
+        match_right = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, np.uint32)
+        match_count = gpu.empty(num_pairs, np.uint32)
+        pair_offset = gpu.empty(num_pairs + 1, np.uint32)
+        self.launch("match", "pos_match", num_pairs * GROUP_SIZE, sorted_y, sorted_pos, kept_start, num_pairs,
+                    match_left, match_right, match_count, local_size=GROUP_SIZE)
+        self.launch("sort", "pos_exclusive_scan", SCAN_GROUP, match_count, num_pairs, pair_offset, NO_CAP,
+                    local_size=SCAN_GROUP)
+        return match_left, match_right, match_count, pair_offset, self.read_u32(pair_offset, num_pairs)
 
 
 class GpuPosTable(PosTable):
@@ -172,76 +262,34 @@ class GpuPosTable(PosTable):
 
     def __init__(self, gpu: Any, seed: bytes, k: int) -> None:
         self.gpu, self.seed, self.k = gpu, seed, k
-        self._programs = {name: gpu.program(f"pos_{name}.c") for name in ("f1", "sort", "match", "fn", "prove")}
-        u32 = np.uint32
-        nbk = num_buckets(k)
+        kern = self._kernels = GpuPosKernels(gpu, k)
         n = 1 << k
         blocks = keystream_blocks(k)
-        stream = gpu.empty(blocks * 16, u32)
-        self._launch("f1", "pos_keystream", blocks, gpu.to_device(np.frombuffer(seed, dtype="<u4").astype(u32)),
-                     stream, blocks)
-        y = gpu.empty(n, u32)
-        self._launch("f1", "pos_f1", n, stream, y, k)
+        stream = gpu.empty(blocks * 16, np.uint32)
+        kern.launch("f1", "pos_keystream", blocks,
+                    gpu.to_device(np.frombuffer(seed, dtype="<u4").astype(np.uint32)), stream, blocks)
+        y = gpu.empty(n, np.uint32)
+        kern.launch("f1", "pos_f1", n, stream, y, k)
         del stream
         meta = gpu.empty(2, np.uint64)  # table 1 stores no metadata (it is the position)
-        counts = gpu.empty(nbk, u32)
-        all_start = gpu.empty(nbk + 1, u32)
-        kept_start = gpu.empty(nbk + 1, u32)
-        num_pairs = nbk - 1
-        match_left = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, u32)
-        match_right = gpu.empty(num_pairs * MAX_MATCHES_PER_PAIR, u32)
-        match_count = gpu.empty(num_pairs, u32)
-        pair_offset = gpu.empty(num_pairs + 1, u32)
+        num_pairs = kern.num_buckets - 1
         self._parents: list[Any] = []
         self.table_sizes = [n]
-        for table in range(2, NUM_TABLES + 2):
-            sorted_y, sorted_pos = self._sort(y, n, nbk, counts, all_start, kept_start)
-            if table > NUM_TABLES:
-                break
-            self._launch("match", "pos_match", num_pairs * GROUP_SIZE, sorted_y, sorted_pos, kept_start, num_pairs,
-                         match_left, match_right, match_count, local_size=GROUP_SIZE)
-            del sorted_y, sorted_pos
-            self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, match_count, num_pairs, pair_offset,
-                         NO_CAP, local_size=SCAN_GROUP)
-            n = self._last(pair_offset, num_pairs)
-            new_y = gpu.empty(max(n, 1), u32)
+        for table in range(2, NUM_TABLES + 1):
+            sorted_y, sorted_pos, kept_start = kern.sort(y, n)
+            match_left, match_right, match_count, pair_offset, n = kern.match(sorted_y, sorted_pos, kept_start)
+            del sorted_y, sorted_pos, kept_start
+            new_y = gpu.empty(max(n, 1), np.uint32)
             new_meta = gpu.empty(max(n, 1) * 2, np.uint64)
-            parents = gpu.empty(max(n, 1) * 2, u32)
-            self._launch("fn", "pos_fn", num_pairs * MAX_MATCHES_PER_PAIR, k, table, y, meta, match_left,
-                         match_right, match_count, pair_offset, num_pairs, new_y, new_meta, parents)
+            parents = gpu.empty(max(n, 1) * 2, np.uint32)
+            kern.launch("fn", "pos_fn", num_pairs * MAX_MATCHES_PER_PAIR, k, table, y, meta, match_left,
+                        match_right, match_count, pair_offset, num_pairs, new_y, new_meta, parents)
             self._parents.append(parents)
             self.table_sizes.append(n)
             y, meta = new_y, new_meta
-        self._t7_y, self._t7_pos = sorted_y, sorted_pos
-        self._t7_size = self._last(kept_start, nbk)
-
-    def _launch(self, program: str, kernel: str, items: int, *args: Any, local_size: int | None = None) -> None:
-        conv = tuple(np.uint32(a) if isinstance(a, (int, np.integer)) else a for a in args)
-        if local_size is None:
-            self.gpu.launch(self._programs[program], kernel, items, conv)
-        else:
-            self.gpu.launch(self._programs[program], kernel, items, conv, local_size=local_size)
-
-    def _last(self, buffer: Any, index: int) -> int:
-        """One u32 of a device buffer (a table size): the only readback during the build."""
-        return int(self.gpu.to_host(buffer[index:index + 1])[0])
-
-    def _sort(self, y: Any, n: int, nbk: int, counts: Any, all_start: Any, kept_start: Any) -> tuple[Any, Any]:
-        """Bucket order of a table (pos.md 3): (y, position) per kept entry, buckets bounded by kept_start."""
-        gpu, u32 = self.gpu, np.uint32
-        self._launch("sort", "pos_zero", nbk, counts, nbk)
-        self._launch("sort", "pos_histogram", n, y, n, counts)
-        self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, counts, nbk, all_start, NO_CAP, local_size=SCAN_GROUP)
-        self._launch("sort", "pos_exclusive_scan", SCAN_GROUP, counts, nbk, kept_start, MAX_BUCKET_SIZE,
-                     local_size=SCAN_GROUP)
-        self._launch("sort", "pos_zero", nbk, counts, nbk)
-        keys = gpu.empty(max(n, 1), np.uint64)
-        self._launch("sort", "pos_scatter", n, y, n, all_start, counts, keys)
-        sorted_y = gpu.empty(max(n, 1), u32)
-        sorted_pos = gpu.empty(max(n, 1), u32)
-        self._launch("sort", "pos_sort_buckets", nbk * GROUP_SIZE, keys, all_start, kept_start, nbk, sorted_y,
-                     sorted_pos, local_size=GROUP_SIZE)
-        return sorted_y, sorted_pos
+        del meta
+        self._t7_y, self._t7_pos, kept_start = kern.sort(y, n)
+        self._t7_size = kern.read_u32(kept_start, kern.num_buckets)
 
     def parents(self, table: int) -> np.ndarray:
         n = self.table_sizes[_check_table_number(table) - 1]
@@ -257,8 +305,8 @@ class GpuPosTable(PosTable):
             return np.zeros((0, nbytes), dtype=np.uint8), np.zeros(0, dtype=np.bool_)
         proofs = self.gpu.empty(n * nbytes, np.uint8)
         found = self.gpu.empty(n, np.uint8)
-        self._launch("prove", "pos_prove", n, self.k, self.gpu.to_device(challenges.astype(np.uint32)), n,
-                     self._t7_y, self._t7_pos, self._t7_size, *self._parents, proofs, found)
+        self._kernels.launch("prove", "pos_prove", n, self.k, self.gpu.to_device(challenges.astype(np.uint32)), n,
+                             self._t7_y, self._t7_pos, self._t7_size, *self._parents, proofs, found)
         return self.gpu.to_host(proofs).reshape(n, nbytes), self.gpu.to_host(found).astype(np.bool_)
 
 
@@ -271,3 +319,14 @@ class PosGpu:
         """The seven tables of `seed` (32 bytes) at space parameter k (15..25), resident on the device."""
         seed, k = _check_table_args(seed, k)
         return GpuPosTable(self.gpu, seed, k)
+
+    def _pos_bucket_order_and_matches(self, y: np.ndarray, k: int) -> StageArrays:
+        """Diagnostics: bucket order and kept matches of a table given by its y values (position order)."""
+        kern = GpuPosKernels(self.gpu, k)
+        y = np.ascontiguousarray(y, dtype=np.uint32)
+        sorted_y, sorted_pos, kept_start = kern.sort(self.gpu.to_device(y), len(y))
+        match_left, match_right, match_count, _, _ = kern.match(sorted_y, sorted_pos, kept_start)
+        total = kern.read_u32(kept_start, kern.num_buckets)
+        host = self.gpu.to_host
+        return _stage_arrays(host(sorted_y)[:total], host(sorted_pos)[:total], host(kept_start), host(match_left),
+                             host(match_right), host(match_count))
