@@ -25,6 +25,7 @@ one 128-point MSM instead of a 2^15-point MSM over the recovered record.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -208,16 +209,37 @@ def pieces_from_records(records: np.ndarray, commitments: Sequence[bytes], witne
 
 
 def encode_segment_pieces(kzg: Any, backend: Any, segment: bytes | bytearray | memoryview,
-                          geometry: SegmentGeometry = NETWORK_GEOMETRY) -> EncodedSegment:
-    """Storage_and_time.md 5.2 steps 1-5 for one encoded, zero-padded segment."""
+                          geometry: SegmentGeometry = NETWORK_GEOMETRY,
+                          timings: dict[str, float] | None = None) -> EncodedSegment:
+    """Storage_and_time.md 5.2 steps 1-5 for one encoded, zero-padded segment. `timings`, when given,
+    receives the seconds spent per stage (erasure, record_commitments, extend_commitments, witnesses,
+    pieces)."""
+    clock = _StageClock(timings)
     sources = source_records(segment, geometry)
     records = extend_records(backend, sources)
+    clock.lap("erasure")
     source_commitments = record_commitments(kzg, backend, sources)
     del sources
+    clock.lap("record_commitments")
     commitments = kzg.extend_commitments(source_commitments)
+    clock.lap("extend_commitments")
     openings = segment_openings(kzg, backend, commitments)
+    clock.lap("witnesses")
     pieces = pieces_from_records(records, commitments, openings.witnesses)
+    clock.lap("pieces")
     return EncodedSegment(pieces, list(commitments), openings.segment_commitment)
+
+
+class _StageClock:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.start = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        if self.timings is not None:
+            now = time.perf_counter()
+            self.timings[stage] = self.timings.get(stage, 0.0) + now - self.start
+            self.start = now
 
 
 # ------------------------------------------------------------------------------ verification
