@@ -261,3 +261,21 @@ def test_segments_out_of_order_are_refused(small_kzg, cpu, history):
 def test_piece_position_outside_the_segment_is_refused(small_kzg, cpu, history):
     with pytest.raises(IncorrectPiecePosition, match="position 16"):
         PiecesReconstructor(small_kzg, cpu, geometry=SMALL).reconstruct_piece(history[1][0].pieces, 16)
+
+
+def test_every_archiving_json_case_has_its_test():
+    """Where each case of archiving.json is checked (a new case kind must get a test)."""
+    from vectors import load_vectors
+    covered = {
+        "archiver.rs archiver()": "test_framing.py (framing); pieces valid + header chain: this file",
+        "reconstructor.rs basic()": "test_framing.py (headers), test_archiver_network.py (block numbers)",
+        "one_byte_smaller_segment": "test_framing.py", "spill_over_edge_case": "test_framing.py",
+        "piece_reconstruction.rs": "test_single_missing_piece_is_rebuilt_byte_identical, "
+                                   "test_whole_segment_is_rebuilt_from_any_half, test_too_few_pieces_is_refused, "
+                                   "test_piece_position_outside_the_segment_is_refused, test_archiver_network.py",
+        "invalid_usage()": "test_framing.py, test_restart_with_the_wrong_last_block_is_refused",
+        "object_on_the_edge_of_segment()": "test_archiver_network.py::test_derived_full_segment_vector",
+    }
+    for case in load_vectors("archiving.json")["cases"]:
+        origin = case.get("origin", case.get("origin_input", ""))
+        assert any(key in origin for key in covered), f"archiving.json case without a test: {origin}"
