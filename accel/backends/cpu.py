@@ -5,6 +5,7 @@ import numba  # noqa: F401 - fail here, with a clear BackendUnavailable from acc
 
 from accel.backend import Backend
 from accel.device import DeviceInfo
+from accel.encoding.ops import EncodingOps
 from accel.erasure.ops import ErasureCpu
 from accel.hashing.ops import HashingCpu
 from accel.kzg.ops import MsmCpu
@@ -12,7 +13,7 @@ from accel.plotting.ops import PosCpu
 from accel.pot.ops import PotCpu
 
 
-class CpuBackend(HashingCpu, PosCpu, ErasureCpu, MsmCpu, PotCpu, Backend):
+class CpuBackend(HashingCpu, EncodingOps, PosCpu, ErasureCpu, MsmCpu, PotCpu, Backend):
     name = "cpu"
 
     def __init__(self, device: DeviceInfo) -> None:

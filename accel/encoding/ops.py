@@ -1,0 +1,83 @@
+"""Record encoding and decoding (storage_and_time.md 6.2 and 9), composed from a backend's own
+operations so that it runs wherever the PoS, erasure and BLAKE3 kernels run:
+
+    encode: PoS table(seed) -> extend the 2^15 record scalars to 2^16 s-bucket chunks ->
+            proofs for all 65,536 challenges -> chunk XOR BLAKE3(proof) -> take the first 2^15
+            encoded chunks in s order, fill with plain chunks in s order.
+    decode: unmask the encoded chunks with BLAKE3(proof) -> recover the 2^16 values from the 2^15
+            present -> even positions are the record.
+
+A backend may override `encode_record` with a fused device pipeline; the result must be identical.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from accel.encoding.constants import RECORD_BYTES, RECORD_NUM_CHUNKS, RECORD_NUM_S_BUCKETS, SCALAR_BYTES
+from accel.plotting.constants import K_PRODUCTION
+from accel.encoding.record import EncodedRecord, bitfield_from_bools, chunk_s_buckets
+
+
+def _check_seed(seed: bytes) -> None:
+    if not isinstance(seed, (bytes, bytearray)) or len(seed) != 32:
+        raise ValueError(f"PoS seed must be 32 bytes, got {len(seed) if hasattr(seed, '__len__') else seed!r}")
+
+
+def masks_for_proofs(backend, proofs: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    """(present, masks): which proofs exist, and BLAKE3(proof) (zeros where none) as (n, 32) uint8."""
+    present = np.array([p is not None for p in proofs], dtype=bool)
+    masks = np.zeros((len(proofs), SCALAR_BYTES), dtype=np.uint8)
+    found = [p for p in proofs if p is not None]
+    if found:
+        masks[present] = backend.blake3_hash_many(np.frombuffer(b"".join(found), np.uint8).reshape(len(found), -1))
+    return present, masks
+
+
+class EncodingOps:
+    """encode_record / decode_record for any backend with pos_table, erasure_extend/recover and BLAKE3."""
+
+    def encode_record(self, seed: bytes, record: bytes, k: int = K_PRODUCTION) -> EncodedRecord:
+        """Encode one 1 MiB record (2^15 big-endian scalars) with the PoS table of `seed` (6.2).
+
+        `k` is the PoS space parameter (20 on the network; smaller only for tests)."""
+        _check_seed(seed)
+        if not isinstance(record, (bytes, bytearray, memoryview)):
+            raise ValueError(f"record must be bytes, got {type(record).__name__}")
+        if len(record) != RECORD_BYTES:
+            raise ValueError(f"record must be {RECORD_BYTES} bytes, got {len(record)}")
+        table = self.pos_table(bytes(seed), k)
+        source = np.frombuffer(bytes(record), np.uint8).reshape(RECORD_NUM_CHUNKS, SCALAR_BYTES)
+        parity = self.erasure_extend(bytes(record))  # ValueError on non-canonical scalars
+        s_chunks = np.empty((RECORD_NUM_S_BUCKETS, SCALAR_BYTES), dtype=np.uint8)
+        s_chunks[0::2] = source
+        s_chunks[1::2] = np.frombuffer(b"".join(parity), np.uint8).reshape(RECORD_NUM_CHUNKS, SCALAR_BYTES)
+        present, masks = masks_for_proofs(self, table.find_proofs(range(RECORD_NUM_S_BUCKETS)))
+        masked = s_chunks ^ masks
+        encodable = present & masked.any(axis=1)  # an all-zero result counts as not encoded (6.2 step 3)
+        encoded = encodable & (np.cumsum(encodable) <= RECORD_NUM_CHUNKS)
+        order = chunk_s_buckets(encoded)
+        out = np.where(encoded[order, None], masked[order], s_chunks[order])
+        return EncodedRecord(out.tobytes(), bitfield_from_bools(encoded))
+
+    def decode_record(self, seed: bytes, enc: EncodedRecord, k: int = K_PRODUCTION, table=None) -> bytes:
+        """The original record from its encoding (9 steps 3-4). `table`: this seed's PoS table when the
+        caller already has it (the prover does), so it is not generated twice."""
+        _check_seed(seed)
+        if not isinstance(enc, EncodedRecord):
+            raise ValueError("decode_record expects an EncodedRecord")
+        encoded = enc.encoded
+        order = chunk_s_buckets(encoded)
+        chunks = enc.chunks_array().copy()
+        masked_rows = np.flatnonzero(encoded[order])
+        if masked_rows.size:
+            table = table if table is not None else self.pos_table(bytes(seed), k)
+            proofs = table.find_proofs([int(s) for s in order[masked_rows]])
+            present, masks = masks_for_proofs(self, proofs)
+            if not present.all():
+                raise ValueError("corrupt encoded record: an encoded s-bucket has no proof of space for this seed")
+            chunks[masked_rows] ^= masks
+        shards: list[bytes | None] = [None] * RECORD_NUM_S_BUCKETS
+        for row, s in enumerate(order):
+            shards[int(s)] = chunks[row].tobytes()
+        values = self.erasure_recover(shards)
+        return b"".join(values[0::2])
