@@ -3,6 +3,8 @@
  * Every kernel file is written against these names only:
  *   KERNEL            entry point            (__kernel / extern "C" __global__)
  *   DEVICE_FN         helper function        (static inline / static __device__ __forceinline__)
+ *   DEVICE_FN_CALLED  large helper kept out of line in CUDA, where inlining it at every call site
+ *                     multiplies the code size (static inline / static __device__ __noinline__)
  *   GLOBAL, LOCAL     pointer address spaces (__global, __local / nothing in CUDA)
  *   CONSTANT_MEM      program-scope table    (__constant / __constant__)
  *   LOCAL_MEM         work-group array decl  (__local / __shared__)
@@ -27,6 +29,7 @@ typedef long i64;
 
 #define KERNEL __kernel
 #define DEVICE_FN static inline
+#define DEVICE_FN_CALLED static inline
 #define GLOBAL __global
 #define LOCAL __local
 #define CONSTANT_MEM __constant
@@ -54,6 +57,7 @@ typedef long long i64;
 
 #define KERNEL extern "C" __global__
 #define DEVICE_FN static __device__ __forceinline__
+#define DEVICE_FN_CALLED static __device__ __noinline__
 #define GLOBAL
 #define LOCAL
 #define CONSTANT_MEM __constant__
