@@ -1,7 +1,9 @@
 /* G1 of BLS12-381 (y^2 = x^3 + 4) in XYZZ coordinates: x = X/ZZ, y = Y/ZZZ, ZZ^3 = ZZZ^2; the identity
  * has ZZ = ZZZ = 0. Formulas: hyperelliptic.org EFD, "xyzz" for a = 0 (add-2008-s, madd-2008-s,
  * dbl-2008-s-1, mdbl-2008-s-1). Coordinates in Montgomery form (fp.h). A point in global memory is
- * 48 words (X, Y, ZZ, ZZZ); an affine base point is 24 words (x, y). */
+ * 48 words (X, Y, ZZ, ZZZ); an affine base point is 24 words (x, y). The three formulas are
+ * DEVICE_FN_CALLED: each is some 10^4 instructions once the field operations are unrolled, and CUDA
+ * would otherwise paste a copy at every call site (NVRTC then runs for minutes or crashes). */
 #ifndef G1_H
 #define G1_H
 #include "fp.h"
@@ -35,7 +37,7 @@ DEVICE_FN void g1_store(GLOBAL u32* dst, const g1_xyzz* p)
 }
 
 /* p = 2 * p (dbl-2008-s-1). */
-DEVICE_FN void g1_double(g1_xyzz* p)
+DEVICE_FN_CALLED void g1_double(g1_xyzz* p)
 {
     u32 u[FP_LIMBS], v[FP_LIMBS], w[FP_LIMBS], s[FP_LIMBS], m[FP_LIMBS], t[FP_LIMBS];
     fp_add(u, p->y, p->y);          /* U = 2Y */
@@ -64,7 +66,7 @@ DEVICE_FN void g1_double_affine(g1_xyzz* p, const u32* ax, const u32* ay)
 }
 
 /* p += (ax, ay), an affine point that is not the identity (madd-2008-s). */
-DEVICE_FN void g1_add_affine(g1_xyzz* p, const u32* ax, const u32* ay)
+DEVICE_FN_CALLED void g1_add_affine(g1_xyzz* p, const u32* ax, const u32* ay)
 {
     if (g1_is_identity(p)) {
         fp_copy(p->x, ax); fp_copy(p->y, ay); fp_one(p->zz); fp_one(p->zzz);
@@ -97,7 +99,7 @@ DEVICE_FN void g1_add_affine(g1_xyzz* p, const u32* ax, const u32* ay)
 }
 
 /* p += q (add-2008-s). */
-DEVICE_FN void g1_add(g1_xyzz* p, const g1_xyzz* q)
+DEVICE_FN_CALLED void g1_add(g1_xyzz* p, const g1_xyzz* q)
 {
     if (g1_is_identity(q)) return;
     if (g1_is_identity(p)) { *p = *q; return; }
