@@ -22,6 +22,11 @@ from protocol.consensus.solution_range import (
     voting_solution_range,
 )
 from protocol.consensus.timekeeper import PotState, Timekeeper
+from protocol.consensus.verification import (
+    FutureHistorySize, InvalidChunk, InvalidChunkWitness, InvalidPiece, InvalidPieceOffset, InvalidProofOfSpace,
+    InvalidSolutionHistorySize, OutsideSolutionRange, PieceCheckParams, SectorExpired, SolutionVerificationError,
+    solution_distance, verify_solution,
+)
 
 __all__ = [
     "GossipVerdict", "InvalidProofOfTime", "PotCheckpointCountMismatch", "PotEntropyState", "PotError", "PotGossip",
@@ -35,4 +40,7 @@ __all__ = [
     "MissingPreDigest", "PotVerificationFailed", "PreDigest", "SlotMustIncrease", "UnknownParent", "block_weight",
     "body_root", "check_block", "check_header", "cumulative_weight", "genesis_block", "next_solution_range",
     "pieces_to_solution_range", "seal_header", "solution_range_for_child", "verify_signature",
-    "voting_solution_range"]
+    "voting_solution_range",
+    "FutureHistorySize", "InvalidChunk", "InvalidChunkWitness", "InvalidPiece", "InvalidPieceOffset",
+    "InvalidProofOfSpace", "InvalidSolutionHistorySize", "OutsideSolutionRange", "PieceCheckParams", "SectorExpired",
+    "SolutionVerificationError", "solution_distance", "verify_solution"]
