@@ -26,28 +26,32 @@ KERNEL void pos_histogram(GLOBAL const u32* y, u32 n, GLOBAL u32* counts)
     if (gid < n) ATOMIC_ADD_U32(&counts[y[gid] / POS_PARAM_BC], 1u);
 }
 
-/* out[0] = 0, out[i + 1] = out[i] + min(in[i], cap) for i < n; launched as one group of POS_SCAN_GROUP. */
+/* out[0] = 0, out[i + 1] = out[i] + min(in[i], cap) for i < n; launched as one group of (at most)
+ * POS_SCAN_GROUP work items; a smaller group (a device limit) still gives the same result. */
 KERNEL void pos_exclusive_scan(GLOBAL const u32* in, u32 n, GLOBAL u32* out, u32 cap)
 {
     LOCAL_MEM u32 partial[POS_SCAN_GROUP];
+    if (GROUP_ID() != 0u) return;  /* whole group */
     u32 lid = LOCAL_ID();
-    u32 per = (n + POS_SCAN_GROUP - 1u) / POS_SCAN_GROUP;
-    u32 lo = lid * per;
+    u32 threads = LOCAL_SIZE() < POS_SCAN_GROUP ? LOCAL_SIZE() : POS_SCAN_GROUP;
+    u32 per = (n + threads - 1u) / threads;
+    u32 lo = lid < threads ? lid * per : n;  /* work items beyond POS_SCAN_GROUP get no range */
+    if (lo > n) lo = n;
     u32 hi = lo + per < n ? lo + per : n;
     u32 sum = 0u;
     for (u32 i = lo; i < hi; i++) sum += in[i] < cap ? in[i] : cap;
-    partial[lid] = sum;
+    if (lid < threads) partial[lid] = sum;
     LOCAL_BARRIER();
     if (lid == 0u) {
         u32 acc = 0u;
-        for (u32 i = 0; i < POS_SCAN_GROUP; i++) {
+        for (u32 i = 0; i < threads; i++) {
             u32 v = partial[i];
             partial[i] = acc;
             acc += v;
         }
     }
     LOCAL_BARRIER();
-    u32 acc = partial[lid];
+    u32 acc = lid < threads ? partial[lid] : 0u;
     if (lid == 0u) out[0] = 0u;
     for (u32 i = lo; i < hi; i++) {
         acc += in[i] < cap ? in[i] : cap;
