@@ -2,6 +2,8 @@
 
     autonomys backends                      what can run here, with devices, or why not and what to install
     autonomys bench [--backend ...] [--json FILE] [--quick/--full]
+    autonomys node --dev [--backend ...]     a dev chain: timekeeper, farmer, blocks, RPC (protocol/node/cli.py)
+    autonomys plot --farm DIR --sectors N   batch plotting (protocol/farmer/batch.py)
     autonomys autoid ...                    Auto ID identities and claims against a local registry
 """
 from __future__ import annotations
@@ -114,6 +116,10 @@ def _mount_subcommands() -> None:
 
 
 _mount_subcommands()
+
+from protocol.node.cli import register as _register_node_commands  # noqa: E402 - after the app exists
+
+_register_node_commands(app)
 
 
 def main() -> None:
