@@ -55,13 +55,17 @@ def measure_rate(fn: Callable[[], object], work: float, repeats: int = 5, warmup
     return statistics.median(rates), min(rates), max(rates)
 
 
+EXTRA_BENCH_MODULES = ["protocol.archiving.bench"]  # whole-pipeline figures built on the kernels
+
+
 def bench_modules() -> list[str]:
-    """Names of every `accel.<concept>.bench` module present."""
+    """Names of every `accel.<concept>.bench` module present, then the protocol-level ones."""
     found = []
     for info in pkgutil.iter_modules(accel.__path__):
         if info.ispkg and importlib.util.find_spec(f"accel.{info.name}.bench") is not None:
             found.append(f"accel.{info.name}.bench")
-    return sorted(found)
+    extra = [m for m in EXTRA_BENCH_MODULES if importlib.util.find_spec(m.rsplit(".", 1)[0]) is not None]
+    return sorted(found) + extra
 
 
 def collect(backend_name: str, quick: bool = True, only: list[str] | None = None) -> list[Figure]:

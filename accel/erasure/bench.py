@@ -162,3 +162,32 @@ def _version(package: str) -> str:
     from importlib.metadata import version  # noqa: PLC0415
 
     return version(package)
+
+
+def run(backend_name: str, quick: bool = True) -> list:
+    """`autonomys bench` figures: extend and recover of one record on `backend_name` (elements per
+    second, per source element), with ckzg's compute_cells as the per-element peer of extend."""
+    from accel.benchmarking import Figure  # noqa: PLC0415
+
+    repeat = 3 if quick else 7
+    res = measure([backend_name], repeat=repeat, with_ckzg=True)
+    entry = res["backends"][backend_name]
+    if "unavailable" in entry:
+        return []
+    peer = res.get("ckzg") or {}
+    peer_rate = None
+    note = peer.get("unavailable")
+    if "compute_cells" in peer:
+        peer_rate = 1e9 / peer["compute_cells"]["ns_per_element"]
+        note = "ckzg compute_cells: one 4,096 -> 8,192 blob extension, per source element"
+    figures = []
+    for op, what in (("extend", "extend one record (2^15 -> 2^16 values)"),
+                     ("recover", "recover one record from a random half of 2^16 shards")):
+        s = entry[op]
+        n = res["source_elements"]
+        rate = n / s["median_s"]
+        figures.append(Figure("erasure", what, backend_name, rate, "elements/s", n / s["max_s"], n / s["min_s"],
+                              s["runs"],
+                              "ckzg" if op == "extend" and peer_rate else None,
+                              peer_rate if op == "extend" else None, note if op == "extend" else None))
+    return figures
