@@ -95,8 +95,11 @@ class NodeEvent:
 class Node:
     """A dev node: `Node(config, on_event).run()` blocks until stopped (`stop()`, max_blocks, max_slots)."""
 
-    def __init__(self, config: NodeConfig, on_event: Callable[[NodeEvent], None] | None = None) -> None:
+    def __init__(self, config: NodeConfig, on_event: Callable[[NodeEvent], None] | None = None,
+                 kzg=None) -> None:
+        """`kzg`: an `accel.kzg.Kzg` to reuse (embedders and tests); default: built from the config."""
         self.config = config
+        self._kzg = kzg
         self.on_event = on_event or (lambda e: log.info(e.message))
         self._stop = threading.Event()
         self._slots: queue.Queue[PotProof] = queue.Queue()
@@ -120,7 +123,9 @@ class Node:
         self._emit("status", f"backend {self.backend.name} ({getattr(self.backend, 'device', '')})")
         from accel.kzg import Kzg, dev_parameters, load_parameters  # noqa: PLC0415 - curve library load
 
-        if cfg.kzg_parameters is not None:
+        if self._kzg is not None:
+            params = self._kzg.parameters
+        elif cfg.kzg_parameters is not None:
             params = load_parameters(cfg.kzg_parameters)
         else:
             self._emit("status", "KZG: INSECURE dev parameters (generating 2^15 powers)")
@@ -128,7 +133,8 @@ class Node:
         self.kzg = Kzg(params, self.backend)
         self.keypair = Keypair.load_or_generate(cfg.base_path / "farmer-key.json")
         self.total_pieces = cfg.sectors * cfg.pieces_per_sector
-        self.solution_range = pieces_to_solution_range(self.total_pieces, cfg.slot_probability)
+        # A tiny farm with a high slot probability would ask for more than the whole u64 range.
+        self.solution_range = min(pieces_to_solution_range(self.total_pieces, cfg.slot_probability), 2**64 - 1)
         genesis = dev_genesis_block()
         self.db = ChainDb(cfg.base_path / "chain.db", genesis)
         self.genesis = genesis
