@@ -8,14 +8,15 @@ the backends and `accel.kzg.Kzg` are checked against.
 - `witness_point(values, index)`: x = w_n^index and the quotient's coefficients.
 - `msm(points, scalars)`: sum k_i P_i by double-and-add (tiny sizes only).
 
-Scalars here are plain ints mod r. The Fr inverse FFT below is a textbook O(n log n) radix-2 transform
-kept in this reference only, as the independent oracle; the fast Fr field and FFT of the engine live
-in accel.erasure (storage_and_time.md section 4), which `accel.kzg.kzg` uses when it is available.
+Scalars here are plain ints mod r. The inverse FFT is the erasure-coding reference's textbook radix-2
+transform (accel.erasure.reference, the same domain 7^((r-1)/n)); the fast Fr NTT of the engine is
+the backend's `fr_ifft`, which `accel.kzg.Kzg` uses.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
+from accel.erasure import reference as erasure_reference
 from accel.kzg import g1
 from accel.kzg.constants import DOMAIN_GENERATOR, MAX_DOMAIN_LOG2, R
 
@@ -27,28 +28,10 @@ def domain_root(n: int) -> int:
     return pow(DOMAIN_GENERATOR, (R - 1) // n, R)
 
 
-def _fft(values: list[int], root: int) -> list[int]:
-    n = len(values)
-    if n == 1:
-        return list(values)
-    even = _fft(values[0::2], root * root % R)
-    odd = _fft(values[1::2], root * root % R)
-    out = [0] * n
-    w = 1
-    for i in range(n // 2):
-        t = w * odd[i] % R
-        out[i] = (even[i] + t) % R
-        out[i + n // 2] = (even[i] - t) % R
-        w = w * root % R
-    return out
-
-
 def coefficients(values: Sequence[int]) -> list[int]:
     """Coefficients c_j with P(w_n^i) = values[i] (inverse FFT over the natural-order domain)."""
-    n = len(values)
-    root_inv = pow(domain_root(n), -1, R)
-    inv_n = pow(n, -1, R)
-    return [c * inv_n % R for c in _fft([v % R for v in values], root_inv)]
+    domain_root(len(values))  # the KZG domain limits (ValueError naming them)
+    return erasure_reference.ifft([v % R for v in values])
 
 
 def evaluate(coeffs: Sequence[int], x: int) -> int:
