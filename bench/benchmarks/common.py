@@ -1,9 +1,27 @@
-"""Helpers shared by the asv benchmark modules."""
+"""Helpers shared by the asv benchmark modules.
+
+BACKENDS: the backends usable on this machine (accel.available_backends), so that results carry no
+columns of skipped parameters; `AUTONOMYS_BENCH_BACKENDS=cpu,opencl` narrows (or forces) the list,
+e.g. for the CI smoke run.
+"""
 from __future__ import annotations
+
+import os
 
 import accel
 
-BACKENDS = list(accel.BACKEND_NAMES)
+BACKENDS_ENV = "AUTONOMYS_BENCH_BACKENDS"
+
+
+def _backends() -> list[str]:
+    chosen = os.environ.get(BACKENDS_ENV)
+    if chosen:
+        return [b.strip() for b in chosen.split(",") if b.strip()]
+    usable = [name for name, reason in accel.available_backends().items() if reason is None]
+    return usable or ["cpu"]
+
+
+BACKENDS = _backends()
 
 
 def backend_or_skip(name: str) -> accel.Backend:
