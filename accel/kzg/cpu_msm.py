@@ -1,0 +1,431 @@
+"""G1 multi-scalar multiplication on the CPU backend (storage_and_time.md section 3): fixed-base
+bucket method with precomputed window tables and batch-affine additions, in numba, on all cores.
+
+Why not a library: the PyPI libraries for Python 3.11 measured in accel/kzg/library.py either run a
+general Pippenger that holds the GIL on one core (py-arkworks-bls12381, about 1 core-second for
+2^15 points here) or only commit over their own 4,096-point setup (ckzg / blst: about 0.8
+core-seconds for 2^15 points as 8 chunks, plus 4 s to load each chunk's setup). The archiver's
+bases never change (the KZG powers), which a general MSM cannot exploit; this one does:
+
+- `msm_prepare` (once per set of bases, `FixedBaseTables`): with a window of c bits and
+  W = ceil(256 / c) windows, every base P_i gets the rows [2^(c k)] P_i, k < W, stored affine.
+- An MSM with scalars s_i: each s_i is cut into W signed c-bit digits d_ik (|d_ik| <= 2^(c-1), a
+  carry moves into the next window), so sum_i s_i P_i = sum_(i,k) d_ik [2^(c k)] P_i: ONE bucket pass
+  over n W table points and 2^(c-1) buckets (no doublings, no per-window reduction). The points of
+  each bucket are summed as a tree: every level adds disjoint pairs in affine coordinates with one
+  shared field inversion per block (Montgomery's trick), about 6 field multiplications an addition,
+  against 11 for a mixed Jacobian addition. The buckets are then combined by the running sum
+  T = sum_b b B_b in Jacobian coordinates.
+- Threads: the kernels release the GIL (`nogil`). One MSM splits its windows over the threads;
+  `msm_many` runs one MSM per thread.
+
+Every exceptional case (identity bases, equal or opposite points in a pair, empty buckets) takes an
+explicit branch, so the result is the exact group element; its ZCash encoding is bit-for-bit what
+arkworks or blst give (tests/accel/kzg/test_cpu_msm.py).
+"""
+from __future__ import annotations
+
+import math
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import Sequence
+
+import numba as nb
+import numpy as np
+
+from accel.kzg import g1
+from accel.kzg.constants import G1_BYTES, G1_IDENTITY, SCALAR_BYTES
+from accel.kzg.fp_cpu import (FP_LIMBS, FP_ZERO, ONE_MONT, PLAIN_ONE, R2_LIMBS, fp_add, fp_dbl, fp_eq, fp_inv,
+                              fp_is_zero, fp_load, fp_mul, fp_neg, fp_sqr, fp_store, fp_sub, from_limbs,
+                              jac_add, jac_add_affine, jac_dbl, jac_identity)
+from accel.kzg.points import Scalars, scalar_rows
+
+# Window width limits: c bits give 2^(c-1) buckets; 16 is the optimum of the cost model at 2^15 bases.
+MIN_WINDOW_BITS = 2
+MAX_WINDOW_BITS = 16
+SCALAR_BITS = 8 * SCALAR_BYTES  # digits cover 256 bits: scalars < r < 2^255 leave room for the last carry
+# Field multiplications per operation, for the window choice: batch-affine addition (3 for the
+# shared inversion, 3 for the slope and coordinates), and the running sum's mixed + full Jacobian
+# additions per bucket.
+COST_AFFINE_ADD = 6
+COST_BUCKET_SUM = 27
+# Pair additions handled per shared inversion (one inversion costs about 570 multiplications).
+BLOCK = 1024
+
+
+def window_bits(num_points: int) -> int:
+    """The window width c minimising n ceil(256 / c) affine additions plus 2^(c-1) bucket sums."""
+    def cost(c: int) -> int:
+        return num_points * math.ceil(SCALAR_BITS / c) * COST_AFFINE_ADD + (1 << (c - 1)) * COST_BUCKET_SUM
+    return min(range(MIN_WINDOW_BITS, MAX_WINDOW_BITS + 1), key=cost)
+
+
+def default_threads() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+# ------------------------------------------------------------------------------------ kernels
+
+@nb.njit(nogil=True, cache=True)
+def _to_montgomery(xy_le, xs, ys, inf):
+    """Affine points as 96 little-endian bytes (x then y, all zero for the identity) -> Montgomery rows."""
+    n = xy_le.shape[0]
+    for i in range(n):
+        is_zero = True
+        for j in range(2 * FP_LIMBS):
+            if xy_le[i, j] != 0:
+                is_zero = False
+        inf[i] = 1 if is_zero else 0
+        x = (xy_le[i, 0], xy_le[i, 1], xy_le[i, 2], xy_le[i, 3], xy_le[i, 4], xy_le[i, 5])
+        y = (xy_le[i, 6], xy_le[i, 7], xy_le[i, 8], xy_le[i, 9], xy_le[i, 10], xy_le[i, 11])
+        fp_store(xs, i, fp_mul(x, R2_LIMBS))
+        fp_store(ys, i, fp_mul(y, R2_LIMBS))
+
+
+@nb.njit(nogil=True, cache=True)
+def _fill_tables(tx, ty, tinf, n, i0, i1, c):
+    """Rows k >= 1 of the table for bases i0..i1-1: [2^(c k)] P_i, affine (row 0 holds the bases).
+
+    Row k is row k-1 doubled c times in Jacobian coordinates, then normalised with one inversion for
+    the whole slice (Montgomery's trick)."""
+    w = tx.shape[0] // n
+    m = i1 - i0
+    jx = np.empty((m, FP_LIMBS), np.uint64)
+    jy = np.empty((m, FP_LIMBS), np.uint64)
+    jz = np.empty((m, FP_LIMBS), np.uint64)
+    prefix = np.empty((m, FP_LIMBS), np.uint64)
+    for j in range(m):
+        i = i0 + j
+        fp_store(jx, j, fp_load(tx, i))
+        fp_store(jy, j, fp_load(ty, i))
+        fp_store(jz, j, FP_ZERO if tinf[i] else ONE_MONT)
+    for k in range(1, w):
+        acc = ONE_MONT
+        for j in range(m):
+            x, y, z = fp_load(jx, j), fp_load(jy, j), fp_load(jz, j)
+            for _ in range(c):
+                x, y, z = jac_dbl(x, y, z)
+            fp_store(jx, j, x)
+            fp_store(jy, j, y)
+            fp_store(jz, j, z)
+            fp_store(prefix, j, acc)
+            if not fp_is_zero(z):
+                acc = fp_mul(acc, z)
+        inv = fp_inv(acc)
+        for j in range(m - 1, -1, -1):
+            row = k * n + i0 + j
+            z = fp_load(jz, j)
+            if fp_is_zero(z):
+                tinf[row] = 1
+                fp_store(tx, row, FP_ZERO)
+                fp_store(ty, row, FP_ZERO)
+                continue
+            zi = fp_mul(inv, fp_load(prefix, j))
+            inv = fp_mul(inv, z)
+            zi2 = fp_sqr(zi)
+            tinf[row] = 0
+            fp_store(tx, row, fp_mul(fp_load(jx, j), zi2))
+            fp_store(ty, row, fp_mul(fp_load(jy, j), fp_mul(zi2, zi)))
+
+
+@nb.njit(nogil=True, cache=True)
+def _signed_digits(rows, c, w):
+    """(n, 32) big-endian scalars -> (n, w) signed digits in [-2^(c-1), 2^(c-1)], LSB window first."""
+    n = rows.shape[0]
+    out = np.empty((n, w), np.int32)
+    limbs = np.empty(5, np.uint64)  # 4 little-endian limbs and a zero limb for windows past bit 255
+    mask = (np.uint64(1) << np.uint64(c)) - np.uint64(1)
+    half = np.int64(1) << (c - 1)
+    full = np.int64(1) << c
+    for i in range(n):
+        for li in range(4):
+            v = np.uint64(0)
+            for b in range(8):
+                v = (v << np.uint64(8)) | np.uint64(rows[i, 24 - 8 * li + b])
+            limbs[li] = v
+        limbs[4] = np.uint64(0)
+        carry = np.int64(0)
+        for k in range(w):
+            bit = k * c
+            li = bit // 64
+            sh = np.uint64(bit % 64)
+            v = limbs[li] >> sh
+            if bit % 64 + c > 64:
+                v |= limbs[li + 1] << (np.uint64(64) - sh)
+            d = np.int64(v & mask) + carry
+            if d > half:
+                d -= full
+                carry = 1
+            else:
+                carry = 0
+            out[i, k] = d
+    return out
+
+
+@nb.njit(nogil=True, cache=True)
+def _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf):
+    """Run `cnt` pair tasks: bucket entry t_out[t] <- entry t_a[t] + entry t_b[t] (t_b = -1: copy)."""
+    acc = ONE_MONT
+    for t in range(cnt):
+        a = t_a[t]
+        b = t_b[t]
+        if b < 0 or binf[b]:
+            kind[t] = 0  # result = a
+        elif binf[a]:
+            kind[t] = 1  # result = b
+        else:
+            xa = fp_load(bx, a)
+            xb = fp_load(bx, b)
+            if not fp_eq(xa, xb):
+                kind[t] = 3
+                d = fp_sub(xb, xa)
+            elif fp_eq(fp_load(by, a), fp_load(by, b)):
+                kind[t] = 4  # doubling: slope 3 x^2 / 2 y (y != 0 on the prime-order subgroup)
+                d = fp_dbl(fp_load(by, a))
+            else:
+                kind[t] = 2  # opposite points: identity
+                continue
+            fp_store(prefix, t, acc)
+            fp_store(den, t, d)
+            acc = fp_mul(acc, d)
+    inv = fp_inv(acc)
+    for t in range(cnt - 1, -1, -1):
+        kd = kind[t]
+        a = t_a[t]
+        if kd >= 3:
+            b = t_b[t]
+            dinv = fp_mul(inv, fp_load(prefix, t))
+            inv = fp_mul(inv, fp_load(den, t))
+            xa = fp_load(bx, a)
+            ya = fp_load(by, a)
+            if kd == 3:
+                xb = fp_load(bx, b)
+                lam = fp_mul(fp_sub(fp_load(by, b), ya), dinv)
+                x3 = fp_sub(fp_sub(fp_sqr(lam), xa), xb)
+            else:
+                xx = fp_sqr(xa)
+                lam = fp_mul(fp_add(fp_dbl(xx), xx), dinv)
+                x3 = fp_sub(fp_sqr(lam), fp_dbl(xa))
+            fp_store(rx, t, x3)
+            fp_store(ry, t, fp_sub(fp_mul(lam, fp_sub(xa, x3)), ya))
+            rinf[t] = 0
+        elif kd == 2:
+            rinf[t] = 1
+        else:
+            src = a if kd == 0 else t_b[t]
+            fp_store(rx, t, fp_load(bx, src))
+            fp_store(ry, t, fp_load(by, src))
+            rinf[t] = binf[src]
+    # Write-back in task order: task t writes slot start + k and reads slots start + 2k (+1), so no
+    # later task reads a slot written here.
+    for t in range(cnt):
+        o = t_out[t]
+        fp_store(bx, o, fp_load(rx, t))
+        fp_store(by, o, fp_load(ry, t))
+        binf[o] = rinf[t]
+
+
+@nb.njit(nogil=True, cache=True)
+def _msm_windows(tx, ty, tinf, n_table, digits, k0, k1, c, out):
+    """sum over i < n and k0 <= k < k1 of digits[i, k] [2^(c k)] P_i -> out (3, 6) Jacobian (Montgomery)."""
+    n = digits.shape[0]
+    h = 1 << (c - 1)
+    counts = np.zeros(h, np.int64)
+    for k in range(k0, k1):
+        for i in range(n):
+            d = digits[i, k]
+            if d != 0:
+                counts[abs(d) - 1] += 1
+    starts = np.empty(h, np.int64)
+    total = 0
+    for b in range(h):
+        starts[b] = total
+        total += counts[b]
+    # Gather the table points into bucket order, negated for negative digits.
+    bx = np.empty((total, FP_LIMBS), np.uint64)
+    by = np.empty((total, FP_LIMBS), np.uint64)
+    binf = np.empty(total, np.uint8)
+    pos = starts.copy()
+    for k in range(k0, k1):
+        base = k * n_table
+        for i in range(n):
+            d = digits[i, k]
+            if d == 0:
+                continue
+            b = abs(d) - 1
+            j = pos[b]
+            pos[b] = j + 1
+            src = base + i
+            fp_store(bx, j, fp_load(tx, src))
+            y = fp_load(ty, src)
+            fp_store(by, j, fp_neg(y) if d < 0 else y)
+            binf[j] = tinf[src]
+    # Tree-sum each bucket: a level adds disjoint neighbour pairs, halving every bucket's length.
+    lens = counts.copy()
+    t_out = np.empty(BLOCK, np.int64)
+    t_a = np.empty(BLOCK, np.int64)
+    t_b = np.empty(BLOCK, np.int64)
+    kind = np.empty(BLOCK, np.uint8)
+    den = np.empty((BLOCK, FP_LIMBS), np.uint64)
+    prefix = np.empty((BLOCK, FP_LIMBS), np.uint64)
+    rx = np.empty((BLOCK, FP_LIMBS), np.uint64)
+    ry = np.empty((BLOCK, FP_LIMBS), np.uint64)
+    rinf = np.empty(BLOCK, np.uint8)
+    active = True
+    while active:
+        active = False
+        cnt = 0
+        for b in range(h):
+            length = lens[b]
+            if length < 2:
+                continue
+            s = starts[b]
+            half = (length + 1) // 2
+            for k in range(half):
+                t_out[cnt] = s + k
+                t_a[cnt] = s + 2 * k
+                t_b[cnt] = s + 2 * k + 1 if 2 * k + 1 < length else -1
+                cnt += 1
+                if cnt == BLOCK:
+                    _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf)
+                    cnt = 0
+            lens[b] = half
+            if half >= 2:
+                active = True
+        if cnt:
+            _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf)
+    # Running sum: S = sum_{b' >= b} B_b', T = sum_b S_b = sum_b (b + 1) B_b.
+    sx, sy, sz = jac_identity()
+    tx3, ty3, tz3 = jac_identity()
+    for b in range(h - 1, -1, -1):
+        if counts[b] and not binf[starts[b]]:
+            j = starts[b]
+            sx, sy, sz = jac_add_affine(sx, sy, sz, fp_load(bx, j), fp_load(by, j))
+        tx3, ty3, tz3 = jac_add(tx3, ty3, tz3, sx, sy, sz)
+    fp_store(out, 0, tx3)
+    fp_store(out, 1, ty3)
+    fp_store(out, 2, tz3)
+
+
+@nb.njit(nogil=True, cache=True)
+def _sum_to_affine(parts):
+    """Sum of (m, 3, 6) Jacobian points -> (2, 6) plain (non-Montgomery) affine x, y; flag 1 if identity."""
+    x, y, z = jac_identity()
+    for i in range(parts.shape[0]):
+        x, y, z = jac_add(x, y, z, fp_load(parts[i], 0), fp_load(parts[i], 1), fp_load(parts[i], 2))
+    out = np.zeros((2, FP_LIMBS), np.uint64)
+    if fp_is_zero(z):
+        return out, 1
+    zi = fp_inv(z)
+    zi2 = fp_sqr(zi)
+    fp_store(out, 0, fp_mul(fp_mul(x, zi2), PLAIN_ONE))
+    fp_store(out, 1, fp_mul(fp_mul(y, fp_mul(zi2, zi)), PLAIN_ONE))
+    return out, 0
+
+
+# ------------------------------------------------------------------------------------ host side
+
+class FixedBaseTables:
+    """The precomputed rows [2^(c k)] P_i (k < W) of a fixed list of G1 bases, affine, Montgomery form.
+
+    `xy_le`: (n, 96) uint8, each base's affine x then y, little-endian (zeros: the identity), as
+    arkworks' `to_xy_bytes_le` gives; the points must already be checked (on the curve, in the
+    subgroup). Building costs n (W - 1) c doublings, split over `threads`."""
+
+    def __init__(self, xy_le: np.ndarray, threads: int = 1, window: int | None = None) -> None:
+        n = xy_le.shape[0]
+        if n == 0:
+            raise ValueError("FixedBaseTables: no bases")
+        self.num_points = n
+        self.window = window if window is not None else window_bits(n)
+        if not MIN_WINDOW_BITS <= self.window <= MAX_WINDOW_BITS:
+            raise ValueError(f"window: {self.window} bits, expected {MIN_WINDOW_BITS}..{MAX_WINDOW_BITS}")
+        self.num_windows = -(-SCALAR_BITS // self.window)
+        rows = n * self.num_windows
+        self.x = np.empty((rows, FP_LIMBS), np.uint64)
+        self.y = np.empty((rows, FP_LIMBS), np.uint64)
+        self.inf = np.empty(rows, np.uint8)
+        words = np.ascontiguousarray(xy_le, dtype=np.uint8).view("<u8").reshape(n, 2 * FP_LIMBS).astype(np.uint64)
+        _to_montgomery(words, self.x[:n], self.y[:n], self.inf[:n])
+        cuts = np.linspace(0, n, min(threads, n) + 1).astype(int)
+        jobs = [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
+        if len(jobs) == 1:
+            _fill_tables(self.x, self.y, self.inf, n, 0, n, self.window)
+        else:
+            with ThreadPoolExecutor(len(jobs)) as pool:
+                list(pool.map(lambda j: _fill_tables(self.x, self.y, self.inf, n, j[0], j[1], self.window), jobs))
+
+    @property
+    def nbytes(self) -> int:
+        return self.x.nbytes + self.y.nbytes + self.inf.nbytes
+
+    def partial(self, digits: np.ndarray, k0: int, k1: int) -> np.ndarray:
+        """Jacobian (3, 6) sum over windows k0..k1-1 (runs without the GIL)."""
+        out = np.empty((3, FP_LIMBS), np.uint64)
+        _msm_windows(self.x, self.y, self.inf, self.num_points, digits, k0, k1, self.window, out)
+        return out
+
+    def digits(self, rows: np.ndarray) -> np.ndarray:
+        return _signed_digits(rows, self.window, self.num_windows)
+
+
+def _encode(parts: list[np.ndarray]) -> bytes:
+    xy, is_identity = _sum_to_affine(np.stack(parts))
+    if is_identity:
+        return G1_IDENTITY
+    return g1.encode((from_limbs(xy[0]), from_limbs(xy[1])))
+
+
+class CpuMsmBases:
+    """G1 bases decoded once (CPU backend): `msm(scalars)` and `msm_many(rows_list)`.
+
+    `points`: checked arkworks points (accel.kzg.points.decode_checked). `threads`: worker threads
+    (default: the CPUs this process may use)."""
+
+    def __init__(self, points: list, threads: int | None = None) -> None:
+        self.threads = threads if threads is not None else default_threads()
+        n = len(points)
+        self._tables = None
+        if n:
+            xy = np.frombuffer(b"".join(bytes(p.to_xy_bytes_le()) for p in points), dtype=np.uint8)
+            self._tables = FixedBaseTables(xy.reshape(n, 2 * G1_BYTES), self.threads)
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _rows(self, scalars: Scalars) -> np.ndarray:
+        rows = scalar_rows(scalars)
+        if rows.shape[0] > self._n:
+            raise ValueError(f"scalars: {rows.shape[0]} scalars for {self._n} points "
+                             "(at most one scalar per prepared point)")
+        return rows
+
+    def _msm_serial(self, rows: np.ndarray) -> bytes:
+        if rows.shape[0] == 0:
+            return G1_IDENTITY
+        t = self._tables
+        return _encode([t.partial(t.digits(rows), 0, t.num_windows)])
+
+    def msm(self, scalars: Scalars) -> bytes:
+        """sum_i scalars[i] P_i over the first len(scalars) bases; the windows are split over the threads."""
+        rows = self._rows(scalars)
+        t = self._tables
+        if rows.shape[0] == 0:
+            return G1_IDENTITY
+        digits = t.digits(rows)
+        parts = min(self.threads, t.num_windows)
+        if parts <= 1:
+            return _encode([t.partial(digits, 0, t.num_windows)])
+        cuts = np.linspace(0, t.num_windows, parts + 1).astype(int)
+        with ThreadPoolExecutor(parts) as pool:
+            return _encode(list(pool.map(lambda k: t.partial(digits, int(cuts[k]), int(cuts[k + 1])),
+                                         range(parts))))
+
+    def msm_many(self, batch: Sequence[Scalars]) -> list[bytes]:
+        """[self.msm(s) for s in batch], one MSM per thread (the archiver's 128 record commitments)."""
+        all_rows = [self._rows(s) for s in batch]
+        if self.threads <= 1 or len(all_rows) <= 1:
+            return [self.msm(r) for r in all_rows]
+        with ThreadPoolExecutor(min(self.threads, len(all_rows))) as pool:
+            return list(pool.map(self._msm_serial, all_rows))
