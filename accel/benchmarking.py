@@ -7,9 +7,13 @@ measured in the same run, the peer's figure and our ratio to it (>1 means we are
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
+import platform
 import statistics
+import subprocess
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
@@ -68,15 +72,118 @@ def bench_modules() -> list[str]:
     return sorted(found) + extra
 
 
-def collect(backend_name: str, quick: bool = True, only: list[str] | None = None) -> list[Figure]:
-    """Run every concept's quick benchmark on `backend_name`."""
+NO_PEER = "no peer measured"  # prefix of the note on a figure whose module gave no peer and no reason
+
+
+@dataclass
+class Skipped:
+    """A bench module that could not run on a backend: reported in the JSON, never silently dropped."""
+
+    module: str
+    backend: str
+    reason: str
+
+
+def collect(backend_name: str, quick: bool = True, only: list[str] | None = None,
+            skipped: list[Skipped] | None = None, timings: dict[str, float] | None = None) -> list[Figure]:
+    """Run every concept's quick benchmark on `backend_name`.
+
+    A module that raises is recorded in `skipped` (module, backend, reason) and the run goes on; the
+    seconds each module took go to `timings` ("<module>@<backend>"). A figure without a peer figure
+    and without a note gets NO_PEER as its note, so that every missing ratio says why."""
     figures: list[Figure] = []
     for name in bench_modules():
         if only and not any(o in name for o in only):
             continue
-        module = importlib.import_module(name)
-        figures.extend(module.run(backend_name, quick))
+        t0 = time.perf_counter()
+        try:
+            module = importlib.import_module(name)
+            got = module.run(backend_name, quick)
+        except Exception as e:  # noqa: BLE001 - one broken family must not hide the others' figures
+            if skipped is None:
+                raise
+            last = traceback.extract_tb(e.__traceback__)[-1]
+            skipped.append(Skipped(name, backend_name,
+                                   f"{type(e).__name__}: {e} ({os.path.basename(last.filename)}:{last.lineno})"))
+            got = []
+        if timings is not None:
+            timings[f"{name}@{backend_name}"] = time.perf_counter() - t0
+        for f in got:
+            if f.peer_value is None and not f.peer_note:
+                f.peer_note = NO_PEER
+        figures.extend(got)
     return figures
+
+
+LIBRARIES = ("numpy", "numba", "pyopencl", "cupy-cuda12x", "blake3", "cryptography", "ckzg", "py-arkworks-bls12381",
+             "chiapos", "matplotlib", "asv")
+
+
+def _cpu_flags() -> list[str]:
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith(("flags", "Features")):
+                    return sorted(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return []
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                             cwd=os.path.dirname(os.path.abspath(__file__)))
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_info() -> dict:
+    """What the figures were measured on: CPU model, cores, memory, CPU flags, GPUs (by backend),
+    OS, Python, library versions (None = not installed), OpenSSL and this checkout's commit."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    from accel.device import cpu_devices, cuda_devices, opencl_devices  # noqa: PLC0415
+
+    cpu = cpu_devices()[0]
+    gpus: dict[str, list[str] | str] = {}
+    for kind, lister in (("opencl", opencl_devices), ("cuda", cuda_devices)):
+        try:
+            gpus[kind] = [d.describe() for d in lister()]
+        except Exception as e:  # noqa: BLE001 - no driver / package: say so
+            gpus[kind] = f"unavailable: {e}"
+    versions: dict[str, str | None] = {}
+    for lib in ("autonomys-accel", *LIBRARIES):
+        try:
+            versions[lib] = version(lib)
+        except PackageNotFoundError:
+            versions[lib] = None
+    try:
+        import ssl  # noqa: PLC0415
+
+        versions["openssl"] = ssl.OPENSSL_VERSION
+    except ImportError:
+        versions["openssl"] = None
+    try:
+        from cryptography.hazmat.backends.openssl.backend import backend as crypto_backend  # noqa: PLC0415
+
+        versions["openssl (cryptography)"] = crypto_backend.openssl_version_text()
+    except Exception:  # noqa: BLE001
+        pass
+    return {"cpu": cpu.name, "cores": cpu.compute_units, "memory_bytes": cpu.memory_bytes,
+            "cpu_flags": _cpu_flags(), "gpus": gpus, "platform": platform.platform(),
+            "python": platform.python_version(), "versions": versions, "commit": _git_commit(),
+            "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None}
+
+
+def bench_document(figures: list[Figure], *, quick: bool, requested: list[str], skipped: list[Skipped],
+                   timings: dict[str, float], wall_s: float) -> dict:
+    """The `autonomys bench --json` document (machine, backends, figures with spread, skips, timings)."""
+    return {"schema": 1, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "quick": quick,
+            "machine": machine_info(), "backends": accel.available_backends(), "requested_backends": requested,
+            "figures": [f.as_dict() for f in figures], "skipped": [asdict(s) for s in skipped],
+            "timings_s": timings, "wall_s": wall_s}
 
 
 README_START = "<!-- bench:start (generated by `autonomys bench --readme README.md`; do not edit by hand) -->"

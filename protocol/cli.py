@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import json
-import platform
 from pathlib import Path
 from typing import Optional
 
@@ -61,17 +60,21 @@ def bench(
     readme: Optional[Path] = typer.Option(None, "--readme", help="regenerate the performance table in this README"),
 ) -> None:
     """Measure our kernels and peer libraries side by side in one run and print the ratios."""
-    from accel.benchmarking import collect  # noqa: PLC0415 - keep start-up of other commands light
+    import time  # noqa: PLC0415
 
-    figures = []
+    from accel.benchmarking import Skipped, bench_document, collect  # noqa: PLC0415 - light start-up
+
+    t0 = time.perf_counter()
+    figures, skipped, timings = [], [], {}
     for name in backend:
         try:
             be = accel.backend(name)
         except accel.BackendUnavailable as e:
             console.print(f"[yellow]skipping backend {name}: {escape(str(e))}[/yellow]")
+            skipped.append(Skipped("*", name, str(e)))
             continue
         with console.status(f"benchmarking on {be.name} ({be.device.name})"):
-            figures.extend(collect(be.name, quick, only or None))
+            figures.extend(collect(be.name, quick, only or None, skipped, timings))
     table = Table(title="autonomys bench (median, [min..max] over repetitions)")
     for col in ("kernel", "workload", "backend", "ours", "peer", "peer figure", "ratio"):
         table.add_column(col)
@@ -82,10 +85,11 @@ def bench(
                                              f"{f.value:.4g} {f.unit} [{f.low:.3g}..{f.high:.3g}]",
                                              f.peer or "-", peer_fig, ratio)))
     console.print(table)
-    doc = {"machine": {"platform": platform.platform(), "python": platform.python_version(),
-                       "cpu": cpu_devices()[0].name},
-           "backends": accel.available_backends(),
-           "figures": [f.as_dict() for f in figures]}
+    for s in skipped:
+        console.print(f"[yellow]not measured: {escape(s.module)} on {escape(s.backend)}: {escape(s.reason)}[/yellow]")
+    doc = bench_document(figures, quick=quick, requested=list(backend), skipped=skipped, timings=timings,
+                         wall_s=time.perf_counter() - t0)
+    console.print(f"bench wall time {doc['wall_s']:.0f} s")
     if json_path is not None:
         json_path.write_text(json.dumps(doc, indent=1))
         console.print(f"wrote {json_path}")
