@@ -14,7 +14,10 @@ from typing import Callable
 
 import accel
 from protocol.constants import PIECE_SIZE, PIECES_PER_SEGMENT
+from protocol.farmer.files import clean_stale
 from protocol.farmer.plotting import PlottedSector, load_sector, plot_sector
+
+GPU_BACKENDS = ("cuda", "opencl")
 
 _PIECE_NAME = re.compile(r"^(\d+)\.piece$")
 
@@ -84,12 +87,22 @@ def _plot_one(backend_name: str, public_key: bytes, farm: Path, sector_index: in
                        source, farm, on_record=(lambda _o: on_record()) if on_record else None)
 
 
+def ray_task_resources(backend_name: str, cluster_resources: dict) -> dict:
+    """Ray options of one sector task: a whole GPU for GPU backends when the cluster has any, else one CPU."""
+    if backend_name in GPU_BACKENDS and cluster_resources.get("GPU", 0) >= 1:
+        return {"num_gpus": 1}
+    return {"num_cpus": 1}
+
+
 def plot_sectors(backend_name: str, public_key: bytes, farm: Path, sectors: int, pieces_per_sector: int,
                  history_size: int, source: Callable[[int], bytes], on_record: Callable[[], None] | None = None,
                  ray_address: str | None = None) -> list[PlottedSector]:
-    """Plot sectors 0..sectors-1 of `farm` (skipping finished ones); with `ray_address`, one Ray task each."""
+    """Plot sectors 0..sectors-1 of `farm` (skipping finished ones); with `ray_address`, one Ray task each
+    (`num_gpus=1` per task when the backend is a GPU one and the cluster has GPUs). Temporary files left
+    by a killed run are removed first (one plotter per farm at a time)."""
     farm = Path(farm)
     farm.mkdir(parents=True, exist_ok=True)
+    clean_stale(farm)
     if ray_address is None:
         return [_plot_one(backend_name, public_key, farm, i, pieces_per_sector, history_size, source, on_record)
                 for i in range(sectors)]
@@ -99,7 +112,7 @@ def plot_sectors(backend_name: str, public_key: bytes, farm: Path, sectors: int,
         raise RuntimeError("--ray-address needs Ray: pip install 'autonomys-accel[distributed]'") from None
     ray.init(address=None if ray_address == "local" else ray_address, ignore_reinit_error=True,
              include_dashboard=False, log_to_driver=False)
-    task = ray.remote(_plot_one)
+    task = ray.remote(_plot_one).options(**ray_task_resources(backend_name, ray.cluster_resources()))
     source_ref = ray.put(source)
     refs = [task.remote(backend_name, public_key, farm, i, pieces_per_sector, history_size, source_ref)
             for i in range(sectors)]

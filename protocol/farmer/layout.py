@@ -28,6 +28,14 @@ class InvalidSector(ValueError):
     """Sector bytes or metadata that do not have the layout or checksums of 6.4."""
 
 
+class SectorChecksumMismatch(InvalidSector):
+    """The sector file's final H(all preceding bytes) does not match its contents (6.4 item 4)."""
+
+
+class SectorMetadataMismatch(InvalidSector):
+    """The sector metadata file disagrees with the sector file (index, piece count, s-bucket sizes, size)."""
+
+
 def sector_size(pieces_in_sector: int) -> int:
     """n*1,048,576 + n*128 + (8,192n + 32) + 32 bytes."""
     n = pieces_in_sector

@@ -1,8 +1,9 @@
 """Plotting a sector (storage_and_time.md 6.1-6.4): select the sector's pieces from history, encode
 every record with its PoS seed on the chosen backend, and write the sector file byte for byte as
-6.4 lays it out, plus the sector metadata file. Both are written to a temporary file, fsynced and
-renamed, so a crash never leaves a sector that looks complete; `plot_farm` skips finished sectors,
-so plotting resumes where it stopped.
+6.4 lays it out, plus the sector metadata file. Both are written to temporary files, fsynced and
+renamed together (`files.commit_pair`), so a crash never leaves a sector that looks complete, and a
+replotted sector is either the complete old one or the complete new one; `plot_sectors` skips
+finished sectors, so plotting resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import numpy as np
 
 from protocol.constants import COMMITMENT_SIZE, PIECE_SIZE, RECORD_SIZE, WITNESS_SIZE
 from protocol.farmer.contents_map import ContentsMap
-from protocol.farmer.files import atomic_write
+from protocol.farmer.files import commit_pair, recover_pair
 from protocol.farmer.layout import RecordMetadata, SectorMetadata, s_bucket_region, sector_size
 from protocol.farmer.sector import evaluation_seed, piece_index_for_offset, sector_id
 
@@ -74,8 +75,7 @@ def plot_sector(backend, public_key: bytes, sector_index: int, history_size: int
         hasher.update(part)
     sector_path, meta_path = sector_paths(Path(farm), sector_index)
     meta = SectorMetadata(sector_index, pieces_in_sector, contents.s_bucket_sizes(), history_size)
-    atomic_write(sector_path, [*body, hasher.digest()])
-    atomic_write(meta_path, [meta.encode()])  # written last: its presence marks the sector complete
+    commit_pair(sector_path, [*body, hasher.digest()], meta_path, [meta.encode()])
     return PlottedSector(sector_index, history_size, pieces_in_sector, sid, piece_indexes, meta,
                          sector_path, meta_path)
 
@@ -85,6 +85,7 @@ def load_sector(farm: Path, sector_index: int, public_key: bytes) -> PlottedSect
     from protocol.farmer.layout import InvalidSector  # noqa: PLC0415
 
     sector_path, meta_path = sector_paths(Path(farm), sector_index)
+    recover_pair(sector_path, meta_path)  # finish a switch a crash interrupted
     if not meta_path.is_file() or not sector_path.is_file():
         return None
     try:
