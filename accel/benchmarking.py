@@ -214,8 +214,20 @@ def update_readme(readme_text: str, doc: dict) -> str:
     return readme_text.rstrip("\n") + "\n\n" + block + "\n"
 
 
+def _series_name(f: dict) -> str:
+    """Operation a sized figure belongs to: the first word of its workload when it is a word."""
+    first = f["what"].split()[0] if f["what"] else ""
+    return first if first.isalpha() else ""
+
+
 def plot_figures(doc: dict, directory) -> list[str]:
-    """PNG bar charts (one per kernel: ours vs peer per backend) written to `directory`; needs matplotlib."""
+    """PNG charts written to `directory` (needs matplotlib), returns their paths:
+
+    * `<kernel>.png` for every kernel: ours versus the peer, one pair of bars per figure, labelled by
+      backend (so pos-table.png is tables per second versus backend, with chiapos beside each);
+    * `<kernel>_time_vs_size.png` for kernels whose figures carry `extra["size"]` and
+      `extra["seconds"]` (MSM, the erasure FFTs): seconds per call versus size, log-log, one line per
+      backend and operation, peers dashed where `extra["peer_seconds"]` is present."""
     from pathlib import Path  # noqa: PLC0415
 
     import matplotlib  # noqa: PLC0415 - optional (bench extra)
@@ -238,11 +250,41 @@ def plot_figures(doc: dict, directory) -> list[str]:
         ax.bar([x - 0.2 for x in xs], ours, 0.4, label="ours")
         ax.bar([x + 0.2 for x in xs], peers, 0.4, label="peer")
         ax.set_xticks(list(xs), labels, fontsize=7)
-        ax.set_ylabel(figs[0]["unit"])
+        units = sorted({f["unit"] for f in figs})
+        ax.set_ylabel(" / ".join(units))
+        if len(units) > 1 or max(ours + peers) / max(min(v for v in ours + peers if v > 0), 1e-300) > 1e3:
+            ax.set_yscale("log")
         ax.set_title(kernel)
         ax.legend()
         fig.tight_layout()
         path = out / f"{kernel}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        written.append(str(path))
+
+        sized = [f for f in figs if "size" in (f.get("extra") or {}) and "seconds" in f["extra"]]
+        if len({f["extra"]["size"] for f in sized}) < 2:
+            continue
+        series: dict[tuple[str, bool], dict[int, float]] = {}
+        for f in sized:
+            op = _series_name(f)
+            series.setdefault((f"ours {f['backend']} {op}".strip(), False), {})[f["extra"]["size"]] = \
+                f["extra"]["seconds"]
+            if f.get("peer") and f["extra"].get("peer_seconds"):
+                series.setdefault((f"{f['peer']} {op}".strip(), True), {})[f["extra"]["size"]] = \
+                    f["extra"]["peer_seconds"]
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for (label, is_peer), points in sorted(series.items()):
+            sizes = sorted(points)
+            ax.plot(sizes, [points[n] for n in sizes], "--o" if is_peer else "-o", label=label)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("size (points / source values)")
+        ax.set_ylabel("seconds per call (median)")
+        ax.set_title(f"{kernel}: time versus size")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path = out / f"{kernel}_time_vs_size.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)
         written.append(str(path))

@@ -1,7 +1,8 @@
 """Measured figures for erasure coding (storage_and_time.md section 4), per backend, side by side
 with the peer library `ckzg` (c-kzg-4844) in the same run.
 
-- extend of one record: 2^15 source scalars -> 2^15 parity scalars (2^16 evaluations);
+- extend of 2^n source scalars -> 2^n parity scalars (2^(n+1) evaluations): n = 12 (a blob, the same
+  input size as the ckzg peer) and n = 15 (one record), more sizes in full mode;
 - recover of one record from half of its 2^16 shards (a random half);
 - ckzg `compute_cells`: one EIP-7594 blob, 4,096 -> 8,192 evaluations.
 Per-element figures are per source element (2^15 for a record, 4,096 for a blob), so the ratio
@@ -83,8 +84,9 @@ def ckzg_setup_file(parameters: Path | None = None, cache_dir: Path | None = Non
     return out
 
 
-def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
-    fn()  # warm-up: compilation, caches, twiddle tables
+def _timed(fn: Callable[[], Any], repeat: int, warmup: bool = True) -> list[float]:
+    if warmup:
+        fn()  # warm-up: compilation, caches, twiddle tables
     times = []
     for _ in range(repeat):
         t = time.perf_counter()
@@ -108,7 +110,7 @@ def random_scalars(count: int, seed: int = 1) -> bytes:
 
 
 def measure(backends: list[str] | None = None, repeat: int = 5, log_source: int = 15,
-            with_ckzg: bool = True) -> dict[str, Any]:
+            with_ckzg: bool = True, recover: bool = True) -> dict[str, Any]:
     """Figures for extend (2^log_source -> 2^(log_source+1)) and recover from half, per backend, and
     ckzg compute_cells. Unavailable backends / peers are reported with the reason instead of numbers."""
     import accel  # noqa: PLC0415
@@ -123,17 +125,17 @@ def measure(backends: list[str] | None = None, repeat: int = 5, log_source: int 
         except accel.BackendUnavailable as e:
             results["backends"][name] = {"unavailable": str(e)}
             continue
-        parity = be.erasure_extend(source)
-        full = [v for pair in zip([source[i * 32:(i + 1) * 32] for i in range(n)], parity) for v in pair]
-        keep = set(rng.permutation(2 * n)[:n].tolist())
-        shards = [v if i in keep else None for i, v in enumerate(full)]
-        ok = be.erasure_recover(shards) == full
-        results["backends"][name] = {
-            "device": be.device.describe(),
-            "extend": _summary(_timed(lambda: be.erasure_extend(source), repeat), n),
-            "recover": _summary(_timed(lambda: be.erasure_recover(shards), max(1, repeat // 2)), n),
-            "recover_round_trip_ok": ok,
-        }
+        entry: dict[str, Any] = {"device": be.device.describe(),
+                                 "extend": _summary(_timed(lambda: be.erasure_extend(source), repeat), n)}
+        if recover:
+            parity = be.erasure_extend(source)
+            full = [v for pair in zip([source[i * 32:(i + 1) * 32] for i in range(n)], parity) for v in pair]
+            keep = set(rng.permutation(2 * n)[:n].tolist())
+            shards = [v if i in keep else None for i, v in enumerate(full)]
+            entry["recover_round_trip_ok"] = be.erasure_recover(shards) == full
+            entry["recover"] = _summary(_timed(lambda: be.erasure_recover(shards), max(1, repeat // 2),
+                                              warmup=False), n)  # the round-trip check warmed it up
+        results["backends"][name] = entry
     if with_ckzg:
         results["ckzg"] = _measure_ckzg(repeat)
         peer = results["ckzg"].get("compute_cells", {}).get("ns_per_element")
@@ -164,30 +166,51 @@ def _version(package: str) -> str:
     return version(package)
 
 
+QUICK_LOG_SIZES = (12, 15)  # extend: a blob's size (the same input as ckzg's) and a record's
+FULL_LOG_SIZES = (10, 12, 14, 15, 16)
+RECOVER_LOG_SIZE = 15  # recover: one record
+
+
 def run(backend_name: str, quick: bool = True) -> list:
-    """`autonomys bench` figures: extend and recover of one record on `backend_name` (elements per
-    second, per source element), with ckzg's compute_cells as the per-element peer of extend."""
+    """`autonomys bench` figures on `backend_name`, in source elements per second: extend at several
+    sizes (2^12 = an EIP-7594 blob, whose peer is ckzg's compute_cells on the same number of values;
+    2^15 = one record, compared per element with the same ckzg figure), and recover one record from a
+    random half of its shards (no peer: see the note). `extra` holds size and seconds (plots)."""
     from accel.benchmarking import Figure  # noqa: PLC0415
 
     repeat = 3 if quick else 7
-    res = measure([backend_name], repeat=repeat, with_ckzg=True)
-    entry = res["backends"][backend_name]
-    if "unavailable" in entry:
-        return []
-    peer = res.get("ckzg") or {}
-    peer_rate = None
-    note = peer.get("unavailable")
+    peer = _measure_ckzg(repeat)
+    peer_rate, peer_s, note = None, None, peer.get("unavailable")
     if "compute_cells" in peer:
-        peer_rate = 1e9 / peer["compute_cells"]["ns_per_element"]
-        note = "ckzg compute_cells: one 4,096 -> 8,192 blob extension, per source element"
+        peer_s = peer["compute_cells"]["median_s"]
+        peer_rate = BLOB_SOURCE / peer_s
     figures = []
-    for op, what in (("extend", "extend one record (2^15 -> 2^16 values)"),
-                     ("recover", "recover one record from a random half of 2^16 shards")):
-        s = entry[op]
+    for log_n in QUICK_LOG_SIZES if quick else FULL_LOG_SIZES:
+        res = measure([backend_name], repeat=repeat, log_source=log_n, with_ckzg=False,
+                      recover=log_n == RECOVER_LOG_SIZE)
+        entry = res["backends"][backend_name]
+        if "unavailable" in entry:
+            raise RuntimeError(entry["unavailable"])
         n = res["source_elements"]
-        rate = n / s["median_s"]
-        figures.append(Figure("erasure", what, backend_name, rate, "elements/s", n / s["max_s"], n / s["min_s"],
-                              s["runs"],
-                              "ckzg" if op == "extend" and peer_rate else None,
-                              peer_rate if op == "extend" else None, note if op == "extend" else None))
+        ops = [("extend", f"extend 2^{log_n} -> 2^{log_n + 1} values")]
+        if "recover" in entry:
+            ops.append(("recover", f"recover 2^{log_n + 1} values from a random half of the shards"))
+        for op, what in ops:
+            s = entry[op]
+            extra = {"size": n, "seconds": s["median_s"]}
+            if op == "extend" and peer_rate:
+                same = n == BLOB_SOURCE
+                if same:  # plotted only where measured (ckzg has the blob size only)
+                    extra["peer_seconds"] = peer_s
+                op_note = ("ckzg compute_cells of one blob: the same 4,096 -> 8,192 extension (cells in "
+                           "bit-reversed order)" if same else
+                           "ckzg compute_cells on a 4,096-value blob, compared per source element")
+            elif op == "extend":
+                op_note = note
+            else:
+                op_note = ("no peer: ckzg recovers cells only together with their KZG proofs "
+                           "(recover_cells_and_kzg_proofs), a different workload")
+            figures.append(Figure("erasure", what, backend_name, n / s["median_s"], "elements/s", n / s["max_s"],
+                                  n / s["min_s"], s["runs"], "ckzg" if op == "extend" and peer_rate else None,
+                                  peer_rate if op == "extend" else None, op_note, extra))
     return figures

@@ -85,12 +85,15 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
         rate, low, high = measure_rate(lambda: bases.msm(scalars), n / 1e3, repeats)
         peer, _, _ = measure_rate(lambda: peer_bases.msm(scalars), n / 1e3, repeats)
         what = f"{n} points, random scalars"
-        figures.append(Figure("msm", what, be.name, rate, "kpoints/s", low, high, repeats, ARKWORKS_PEER, peer))
+        extra = {"size": n, "seconds": n / 1e3 / rate}  # time versus size (accel.benchmarking.plot_figures)
+        figures.append(Figure("msm", what, be.name, rate, "kpoints/s", low, high, repeats, ARKWORKS_PEER, peer,
+                              None, {**extra, "peer_seconds": n / 1e3 / peer}))
         if n == CKZG_POINTS:
             peer, note = _ckzg_peer(scalars, repeats)
             figures.append(Figure("msm", what, be.name, rate, "kpoints/s", low, high, repeats,
                                   "ckzg blob_to_kzg_commitment (blst)", peer / 1e3 if peer else None,
-                                  note or "peer parses the blob and uses Lagrange points"))
+                                  note or "peer parses the blob and uses Lagrange points",
+                                  {**extra, "peer_seconds": n / peer} if peer else dict(extra)))
 
     from accel.kzg import Kzg  # noqa: PLC0415
 
