@@ -59,7 +59,7 @@ def measure_rate(fn: Callable[[], object], work: float, repeats: int = 5, warmup
     return statistics.median(rates), min(rates), max(rates)
 
 
-EXTRA_BENCH_MODULES = ["protocol.archiving.bench"]  # whole-pipeline figures built on the kernels
+EXTRA_BENCH_MODULES = ["protocol.archiving.bench", "protocol.farmer.bench"]  # whole-pipeline figures built on the kernels
 
 
 def bench_modules() -> list[str]:
@@ -191,16 +191,41 @@ README_END = "<!-- bench:end -->"
 
 
 def markdown_table(doc: dict) -> str:
-    """The README performance table for a `autonomys bench --json` document."""
+    """The README performance table for a `autonomys bench --json` document: one row per figure,
+    the peer's note as a numbered footnote (what differs in its workload), skipped families below."""
     machine = doc.get("machine", {})
-    lines = [f"Measured on {machine.get('cpu', '?')} ({machine.get('platform', '?')}), Python {machine.get('python', '?')};"
-             " median over repetitions, [min..max]; ratio = ours / peer (higher is better for us).", "",
+    versions = machine.get("versions") or {}
+    libs = ", ".join(f"{k} {versions[k]}" for k in ("numpy", "numba", "ckzg", "py-arkworks-bls12381", "blake3",
+                                                     "chiapos", "openssl") if versions.get(k))
+    mode = {True: "quick", False: "full"}.get(doc.get("quick"), "?")
+    lines = [f"Measured on {machine.get('cpu', '?')} ({machine.get('cores', '?')} threads, "
+             f"{machine.get('platform', '?')}), Python {machine.get('python', '?')}"
+             + (f", commit {machine['commit'][:10]}" if machine.get("commit") else "")
+             + (f", {doc['created']}" if doc.get("created") else "") + f", {mode} mode"
+             + (f", load average {machine['load_average'][0]:.1f} at the end" if machine.get("load_average") else "")
+             + (f"; {libs}" if libs else "") + ".",
+             "Median over repetitions (warm-up excluded), [min..max]; ratio = ours / peer (above 1: we are faster);"
+             " the peer runs in the same process on the same input.", "",
              "| kernel | workload | backend | ours | peer | peer figure | ratio |", "|---|---|---|---|---|---|---|"]
+    notes: list[str] = []
     for f in doc.get("figures", []):
-        peer_fig = f"{f['peer_value']:.4g} {f['unit']}" if f.get("peer_value") else (f.get("peer_note") or "not measured")
+        peer = f.get("peer") or "-"
+        if f.get("peer_value"):
+            peer_fig = f"{f['peer_value']:.4g} {f['unit']}"
+            if f.get("peer_note"):
+                if f["peer_note"] not in notes:
+                    notes.append(f["peer_note"])
+                peer += f" [{notes.index(f['peer_note']) + 1}]"
+        else:
+            peer_fig = f.get("peer_note") or "not measured"
         ratio = f"{f['ratio']:.2f}x" if f.get("ratio") else "-"
         lines.append(f"| {f['kernel']} | {f['what']} | {f['backend']} | {f['value']:.4g} {f['unit']} "
-                     f"[{f['low']:.3g}..{f['high']:.3g}] | {f.get('peer') or '-'} | {peer_fig} | {ratio} |")
+                     f"[{f['low']:.3g}..{f['high']:.3g}] | {peer} | {peer_fig} | {ratio} |")
+    if notes:
+        lines.append("")
+        lines.extend(f"[{i}] {note}" + ("  " if i < len(notes) else "") for i, note in enumerate(notes, 1))
+    for s in doc.get("skipped", []):
+        lines.append(f"\nNot measured: {s['module']} on {s['backend']}: {s['reason']}")
     return "\n".join(lines)
 
 
