@@ -205,7 +205,7 @@ def markdown_table(doc: dict) -> str:
              + (f", load average {machine['load_average'][0]:.1f} at the end" if machine.get("load_average") else "")
              + (f"; {libs}" if libs else "") + ".",
              "Median over repetitions (warm-up excluded), [min..max]; ratio = ours / peer (above 1: we are faster);"
-             " the peer runs in the same process on the same input.", "",
+             " peers run in the same process on the same input unless a footnote says what differs.", "",
              "| kernel | workload | backend | ours | peer | peer figure | ratio |", "|---|---|---|---|---|---|---|"]
     notes: list[str] = []
     for f in doc.get("figures", []):
