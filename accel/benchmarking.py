@@ -62,14 +62,23 @@ def measure_rate(fn: Callable[[], object], work: float, repeats: int = 5, warmup
 EXTRA_BENCH_MODULES = ["protocol.archiving.bench", "protocol.farmer.bench"]  # whole-pipeline figures built on the kernels
 
 
+def _package_benches(package: str) -> list[str]:
+    """`<package>.<sub>.bench` for every sub-package of `package` that has a bench module."""
+    try:
+        pkg = importlib.import_module(package)
+    except ImportError:
+        return []
+    return sorted(f"{package}.{info.name}.bench" for info in pkgutil.iter_modules(pkg.__path__)
+                  if info.ispkg and importlib.util.find_spec(f"{package}.{info.name}.bench") is not None)
+
+
 def bench_modules() -> list[str]:
-    """Names of every `accel.<concept>.bench` module present, then the protocol-level ones."""
-    found = []
-    for info in pkgutil.iter_modules(accel.__path__):
-        if info.ispkg and importlib.util.find_spec(f"accel.{info.name}.bench") is not None:
-            found.append(f"accel.{info.name}.bench")
-    extra = [m for m in EXTRA_BENCH_MODULES if importlib.util.find_spec(m.rsplit(".", 1)[0]) is not None]
-    return sorted(found) + extra
+    """Names of every `accel.<concept>.bench` module present, then the protocol-level ones (every
+    `protocol.<area>.bench`, plus EXTRA_BENCH_MODULES)."""
+    extra = [m for m in EXTRA_BENCH_MODULES if importlib.util.find_spec(m.rsplit(".", 1)[0]) is not None
+             and importlib.util.find_spec(m) is not None]
+    protocol_level = _package_benches("protocol")
+    return _package_benches("accel") + protocol_level + [m for m in extra if m not in protocol_level]
 
 
 NO_PEER = "no peer measured"  # prefix of the note on a figure whose module gave no peer and no reason
