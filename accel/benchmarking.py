@@ -36,6 +36,8 @@ class Figure:
     peer_value: float | None = None
     peer_note: str | None = None  # why a peer is missing, or what differs in its workload
     extra: dict = field(default_factory=dict)
+    peer_low: float | None = None  # the peer's min/max over its repetitions, where measured
+    peer_high: float | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -221,6 +223,8 @@ def markdown_table(doc: dict) -> str:
         peer = f.get("peer") or "-"
         if f.get("peer_value"):
             peer_fig = f"{f['peer_value']:.4g} {f['unit']}"
+            if f.get("peer_low") and f.get("peer_high"):
+                peer_fig += f" [{f['peer_low']:.3g}..{f['peer_high']:.3g}]"
             if f.get("peer_note"):
                 if f["peer_note"] not in notes:
                     notes.append(f["peer_note"])

@@ -52,6 +52,7 @@ def test_bench_writes_json_with_peer_ratios_and_regenerates_the_readme_table(tmp
     for f in doc["figures"]:
         assert f["backend"] == "cpu" and f["value"] > 0 and f["low"] <= f["value"] <= f["high"]
         assert f["peer"] and f["peer_value"] > 0 and f["ratio"] == f["value"] / f["peer_value"]
+        assert f["peer_low"] <= f["peer_value"] <= f["peer_high"]
     text = readme.read_text()
     assert text.count(README_START) == 1 and text.count(README_END) == 1
     assert "| chacha8 |" in text and "| blake3 |" in text

@@ -181,9 +181,11 @@ def run(backend_name: str, quick: bool = True) -> list:
     repeat = 3 if quick else 7
     peer = _measure_ckzg(repeat)
     peer_rate, peer_s, note = None, None, peer.get("unavailable")
+    peer_low = peer_high = None
     if "compute_cells" in peer:
         peer_s = peer["compute_cells"]["median_s"]
         peer_rate = BLOB_SOURCE / peer_s
+        peer_low, peer_high = BLOB_SOURCE / peer["compute_cells"]["max_s"], BLOB_SOURCE / peer["compute_cells"]["min_s"]
     figures = []
     for log_n in QUICK_LOG_SIZES if quick else FULL_LOG_SIZES:
         res = measure([backend_name], repeat=repeat, log_source=log_n, with_ckzg=False,
@@ -212,5 +214,6 @@ def run(backend_name: str, quick: bool = True) -> list:
                            "(recover_cells_and_kzg_proofs), a different workload")
             figures.append(Figure("erasure", what, backend_name, n / s["median_s"], "elements/s", n / s["max_s"],
                                   n / s["min_s"], s["runs"], "ckzg" if op == "extend" and peer_rate else None,
-                                  peer_rate if op == "extend" else None, op_note, extra))
+                                  peer_rate if op == "extend" else None, op_note, extra,
+                                  *((peer_low, peer_high) if op == "extend" and peer_rate else (None, None))))
     return figures

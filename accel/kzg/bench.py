@@ -83,11 +83,11 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
     for n in sizes:
         scalars = random_scalars(n, seed=n)
         rate, low, high = measure_rate(lambda: bases.msm(scalars), n / 1e3, repeats)
-        peer, _, _ = measure_rate(lambda: peer_bases.msm(scalars), n / 1e3, repeats)
+        peer, peer_low, peer_high = measure_rate(lambda: peer_bases.msm(scalars), n / 1e3, repeats)
         what = f"{n} points, random scalars"
         extra = {"size": n, "seconds": n / 1e3 / rate}  # time versus size (accel.benchmarking.plot_figures)
         figures.append(Figure("msm", what, be.name, rate, "kpoints/s", low, high, repeats, ARKWORKS_PEER, peer,
-                              None, {**extra, "peer_seconds": n / 1e3 / peer}))
+                              None, {**extra, "peer_seconds": n / 1e3 / peer}, peer_low, peer_high))
         if n == CKZG_POINTS:
             peer, note = _ckzg_peer(scalars, repeats)
             figures.append(Figure("msm", what, be.name, rate, "kpoints/s", low, high, repeats,
@@ -102,9 +102,10 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
     kzg, peer_kzg = Kzg(record_params, be), Kzg(record_params, cpu)
     commit_repeats = 1 if quick else 3
     rate, low, high = measure_rate(lambda: kzg.commit(values), 1, commit_repeats)
-    peer, _, _ = measure_rate(lambda: peer_kzg.commit(values), 1, commit_repeats)
+    peer, peer_low, peer_high = measure_rate(lambda: peer_kzg.commit(values), 1, commit_repeats)
     figures.append(Figure("kzg", f"commit one record ({RECORD_VALUES} values)", be.name, rate, "commits/s", low,
-                          high, commit_repeats, "CPU backend (arkworks)", peer))
+                          high, commit_repeats, "CPU backend (arkworks)", peer, peer_low=peer_low,
+                          peer_high=peer_high))
     return figures
 
 

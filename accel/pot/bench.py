@@ -58,7 +58,8 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
         items.append((s, batch_iterations, be.pot_prove(s, batch_iterations)))
     be.pot_verify_many(items[:1])
     rate, low, high = measure_rate(lambda: be.pot_verify_many(items), slots, repeats)
-    peer, _, _ = measure_rate(lambda: be.pot_prove(items[0][0], batch_iterations), 1, repeats)
+    peer, peer_low, peer_high = measure_rate(lambda: be.pot_prove(items[0][0], batch_iterations), 1, repeats)
     figures.append(Figure("pot", f"verify {slots} slots of {batch_iterations:,} iterations (chain sync)", be.name,
-                          rate, "slots/s", low, high, repeats, "proving the same slots (pot_prove)", peer))
+                          rate, "slots/s", low, high, repeats, "proving the same slots (pot_prove)", peer,
+                          peer_low=peer_low, peer_high=peer_high))
     return figures
