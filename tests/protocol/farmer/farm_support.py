@@ -16,6 +16,8 @@ import numpy as np
 from protocol.constants import PIECE_SIZE, RECORD_SIZE
 
 PUBLIC_KEY = bytes(range(32))
+# The reference farm of conftest.py: sectors, pieces per sector, history size.
+REFERENCE_SECTORS, REFERENCE_PIECES, REFERENCE_HISTORY = 2, 1, 1
 
 
 def synthetic_piece(index: int) -> bytes:

@@ -1,16 +1,14 @@
-"""Backends produce byte-identical sectors (issue 9): a 2-piece sector plotted on the CPU and on
-OpenCL (pocl here; skipped where no OpenCL device exists) gives the same sector file and metadata
-file, and the same through `plot_sectors`. CUDA is compared the same way on a GPU machine."""
+"""Backends produce byte-identical sectors (issue 9): two one-piece sectors plotted on OpenCL (pocl
+here; skipped where no OpenCL device exists) give the same sector and metadata files as the CPU
+reference farm. CUDA is compared the same way on a GPU machine."""
 from __future__ import annotations
 
 import pytest
 
 import accel
-from farm_support import PUBLIC_KEY, synthetic_piece
+from farm_support import PUBLIC_KEY, REFERENCE_HISTORY, REFERENCE_PIECES, REFERENCE_SECTORS, synthetic_piece
 from protocol.farmer.batch import plot_sectors
-from protocol.farmer.plotting import load_sector
-
-PIECES = 2
+from protocol.farmer.plotting import sector_paths
 
 
 def _available(name: str) -> bool:
@@ -21,19 +19,11 @@ def _available(name: str) -> bool:
     return True
 
 
-@pytest.fixture(scope="module")
-def cpu_farm(tmp_path_factory):
-    farm = tmp_path_factory.mktemp("cpu-farm")
-    plot_sectors("cpu", PUBLIC_KEY, farm, 1, PIECES, 1, synthetic_piece)
-    return farm
-
-
 @pytest.mark.parametrize("name", ["opencl", pytest.param("cuda", marks=pytest.mark.cuda)])
-def test_backend_sector_bytes_equal_cpu(name, cpu_farm, tmp_path):
+def test_backend_sector_bytes_equal_cpu(name, reference_farm, tmp_path):
     if not _available(name):
         pytest.skip(f"{name} backend unavailable here")
-    plot_sectors(name, PUBLIC_KEY, tmp_path, 1, PIECES, 1, synthetic_piece)
-    ours, theirs = load_sector(cpu_farm, 0, PUBLIC_KEY), load_sector(tmp_path, 0, PUBLIC_KEY)
-    assert theirs is not None
-    assert theirs.path.read_bytes() == ours.path.read_bytes()
-    assert theirs.metadata_path.read_bytes() == ours.metadata_path.read_bytes()
+    plot_sectors(name, PUBLIC_KEY, tmp_path, REFERENCE_SECTORS, REFERENCE_PIECES, REFERENCE_HISTORY, synthetic_piece)
+    for index in range(REFERENCE_SECTORS):
+        for ours, theirs in zip(sector_paths(reference_farm, index), sector_paths(tmp_path, index)):
+            assert theirs.read_bytes() == ours.read_bytes(), theirs.name

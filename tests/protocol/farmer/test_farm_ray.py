@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from farm_support import PUBLIC_KEY, synthetic_piece
+from farm_support import PUBLIC_KEY, REFERENCE_HISTORY, REFERENCE_PIECES, REFERENCE_SECTORS, synthetic_piece
 from protocol.farmer.batch import PieceDirectory, plot_sectors, ray_task_resources
 from protocol.farmer.plotting import sector_paths
 from protocol.farmer.sector import piece_index_for_offset, sector_id
 
-SECTORS, PIECES, HISTORY = 2, 1, 1
+SECTORS, PIECES, HISTORY = REFERENCE_SECTORS, REFERENCE_PIECES, REFERENCE_HISTORY
 
 
 def test_ray_task_resources():
@@ -27,7 +27,7 @@ def ray_local():
     ray.shutdown()
 
 
-def test_ray_plotting_matches_in_process(ray_local, tmp_path):
+def test_ray_plotting_matches_in_process(ray_local, reference_farm, tmp_path):
     # The pieces the two sectors need, as a piece directory every Ray worker can read.
     pieces = tmp_path / "pieces"
     pieces.mkdir()
@@ -38,8 +38,7 @@ def test_ray_plotting_matches_in_process(ray_local, tmp_path):
             (pieces / f"{piece}.piece").write_bytes(synthetic_piece(piece))
     source = PieceDirectory(pieces)
 
-    local, distributed = tmp_path / "local", tmp_path / "ray"
-    plot_sectors("cpu", PUBLIC_KEY, local, SECTORS, PIECES, HISTORY, source)
+    local, distributed = reference_farm, tmp_path / "ray"  # local: plotted in-process
     records = []
     done = plot_sectors("cpu", PUBLIC_KEY, distributed, SECTORS, PIECES, HISTORY, source,
                         on_record=lambda: records.append(1), ray_address="local")
