@@ -38,19 +38,23 @@ from accel.kzg.constants import G1_BYTES, G1_IDENTITY, SCALAR_BYTES
 from accel.kzg.fp_cpu import (FP_LIMBS, FP_ZERO, ONE_MONT, PLAIN_ONE, R2_LIMBS, fp_add, fp_dbl, fp_eq, fp_inv,
                               fp_is_zero, fp_load, fp_mul, fp_neg, fp_sqr, fp_store, fp_sub, from_limbs,
                               jac_add, jac_add_affine, jac_dbl, jac_identity)
+from accel.kzg.library import ark
 from accel.kzg.points import Scalars, scalar_rows
 
 # Window width limits: c bits give 2^(c-1) buckets; 16 is the optimum of the cost model at 2^15 bases.
 MIN_WINDOW_BITS = 2
 MAX_WINDOW_BITS = 16
 SCALAR_BITS = 8 * SCALAR_BYTES  # digits cover 256 bits: scalars < r < 2^255 leave room for the last carry
-# Field multiplications per operation, for the window choice: batch-affine addition (3 for the
-# shared inversion, 3 for the slope and coordinates), and the running sum's mixed + full Jacobian
-# additions per bucket.
-COST_AFFINE_ADD = 6
-COST_BUCKET_SUM = 27
-# Pair additions handled per shared inversion (one inversion costs about 570 multiplications).
-BLOCK = 1024
+# Measured cost per operation in field multiplications (about 85 ns each on the 2-core CI machine),
+# for the window choice: a batch-affine pair addition (6 products: 3 for the shared inversion, 3 for
+# the slope and coordinates, plus loads and stores) and a bucket of the running sum (a mixed and a
+# full Jacobian addition).
+COST_AFFINE_ADD = 9
+COST_BUCKET_SUM = 30
+# Pair additions per shared inversion (one inversion costs about 570 multiplications).
+BLOCK = 2048
+# Below this many table points an MSM runs on one thread (a thread hand-off costs more).
+PARALLEL_MIN_ENTRIES = 1 << 14
 
 
 def window_bits(num_points: int) -> int:
@@ -376,20 +380,31 @@ def _encode(parts: list[np.ndarray]) -> bytes:
     return g1.encode((from_limbs(xy[0]), from_limbs(xy[1])))
 
 
+def arkworks_msm(points: list, rows: np.ndarray) -> bytes:
+    """sum rows[i] points[i] by arkworks' Pippenger (one-shot MSMs: no tables to amortise)."""
+    n = rows.shape[0]
+    if n == 0:
+        return G1_IDENTITY
+    values = [ark.Scalar.from_be_bytes(rows[i].tobytes()) for i in range(n)]
+    return bytes(ark.G1Point.multiexp_unchecked(points[:n], values).to_compressed_bytes())
+
+
 class CpuMsmBases:
-    """G1 bases decoded once (CPU backend): `msm(scalars)` and `msm_many(rows_list)`.
+    """G1 bases decoded once (CPU backend): `msm(scalars)` and `msm_many(batch)`.
 
     `points`: checked arkworks points (accel.kzg.points.decode_checked). `threads`: worker threads
-    (default: the CPUs this process may use)."""
+    (default: the CPUs this process may use). `precompute=False` skips the fixed-base tables and
+    runs arkworks' Pippenger instead (for bases used once: building the tables costs about 15
+    MSMs)."""
 
-    def __init__(self, points: list, threads: int | None = None) -> None:
-        self.threads = threads if threads is not None else default_threads()
-        n = len(points)
+    def __init__(self, points: list, threads: int | None = None, precompute: bool = True) -> None:
+        self.threads = max(1, threads if threads is not None else default_threads())
+        self._n = n = len(points)
+        self._points = None if precompute else points
         self._tables = None
-        if n:
+        if n and precompute:
             xy = np.frombuffer(b"".join(bytes(p.to_xy_bytes_le()) for p in points), dtype=np.uint8)
             self._tables = FixedBaseTables(xy.reshape(n, 2 * G1_BYTES), self.threads)
-        self._n = n
 
     def __len__(self) -> int:
         return self._n
@@ -401,31 +416,29 @@ class CpuMsmBases:
                              "(at most one scalar per prepared point)")
         return rows
 
-    def _msm_serial(self, rows: np.ndarray) -> bytes:
+    def _msm_rows(self, rows: np.ndarray, threads: int) -> bytes:
         if rows.shape[0] == 0:
             return G1_IDENTITY
         t = self._tables
-        return _encode([t.partial(t.digits(rows), 0, t.num_windows)])
-
-    def msm(self, scalars: Scalars) -> bytes:
-        """sum_i scalars[i] P_i over the first len(scalars) bases; the windows are split over the threads."""
-        rows = self._rows(scalars)
-        t = self._tables
-        if rows.shape[0] == 0:
-            return G1_IDENTITY
+        if t is None:
+            return arkworks_msm(self._points, rows)
         digits = t.digits(rows)
-        parts = min(self.threads, t.num_windows)
-        if parts <= 1:
+        parts = min(threads, t.num_windows)
+        if parts <= 1 or rows.shape[0] * t.num_windows < PARALLEL_MIN_ENTRIES:
             return _encode([t.partial(digits, 0, t.num_windows)])
         cuts = np.linspace(0, t.num_windows, parts + 1).astype(int)
         with ThreadPoolExecutor(parts) as pool:
             return _encode(list(pool.map(lambda k: t.partial(digits, int(cuts[k]), int(cuts[k + 1])),
                                          range(parts))))
 
+    def msm(self, scalars: Scalars) -> bytes:
+        """sum_i scalars[i] P_i over the first len(scalars) bases; the windows are split over the threads."""
+        return self._msm_rows(self._rows(scalars), self.threads)
+
     def msm_many(self, batch: Sequence[Scalars]) -> list[bytes]:
         """[self.msm(s) for s in batch], one MSM per thread (the archiver's 128 record commitments)."""
         all_rows = [self._rows(s) for s in batch]
-        if self.threads <= 1 or len(all_rows) <= 1:
-            return [self.msm(r) for r in all_rows]
+        if self.threads <= 1 or len(all_rows) <= 1 or self._tables is None:
+            return [self._msm_rows(r, self.threads) for r in all_rows]
         with ThreadPoolExecutor(min(self.threads, len(all_rows))) as pool:
-            return list(pool.map(self._msm_serial, all_rows))
+            return list(pool.map(lambda r: self._msm_rows(r, 1), all_rows))

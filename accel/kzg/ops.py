@@ -13,8 +13,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from accel.kzg.constants import G1_IDENTITY
-from accel.kzg.library import ark
+from accel.kzg.cpu_msm import CpuMsmBases
 from accel.kzg.points import Scalars, decode_checked, point_rows, scalar_rows
 
 Points = Sequence[bytes] | bytes | np.ndarray
@@ -25,25 +24,6 @@ def _check_counts(num_points: int, rows: np.ndarray, exact: bool) -> None:
     if (exact and n != num_points) or n > num_points:
         raise ValueError(f"scalars: {n} scalars for {num_points} points"
                          + ("" if exact else " (at most one scalar per prepared point)"))
-
-
-class CpuMsmBases:
-    """G1 bases decoded once into library points (CPU backend)."""
-
-    def __init__(self, points: list) -> None:
-        self._points = points
-
-    def __len__(self) -> int:
-        return len(self._points)
-
-    def msm(self, scalars: Scalars) -> bytes:
-        rows = scalar_rows(scalars)
-        _check_counts(len(self._points), rows, exact=False)
-        n = rows.shape[0]
-        if n == 0:
-            return G1_IDENTITY
-        values = [ark.Scalar.from_be_bytes(rows[i].tobytes()) for i in range(n)]
-        return bytes(ark.G1Point.multiexp_unchecked(self._points[:n], values).to_compressed_bytes())
 
 
 class _MsmOps:
@@ -59,10 +39,16 @@ class _MsmOps:
 
 
 class MsmCpu(_MsmOps):
-    """MSM through arkworks' Pippenger (accel.kzg.library says why a library)."""
+    """MSM on the CPU (accel/kzg/cpu_msm.py): prepared bases get fixed-base tables and run on all
+    cores; a one-shot `msm` runs arkworks' Pippenger (accel.kzg.library says why)."""
 
     def msm_prepare(self, points: Points) -> CpuMsmBases:
         return CpuMsmBases(decode_checked(point_rows(points)))
+
+    def msm(self, points: Points, scalars: Scalars) -> bytes:
+        prows, srows = point_rows(points), scalar_rows(scalars)
+        _check_counts(prows.shape[0], srows, exact=True)
+        return CpuMsmBases(decode_checked(prows), precompute=False).msm(srows)
 
 
 class GpuMsmBases:
