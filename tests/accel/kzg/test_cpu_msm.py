@@ -1,0 +1,185 @@
+"""The CPU backend's fixed-base MSM (accel/kzg/cpu_msm.py, storage_and_time.md section 3): bit-exact
+against arkworks' Pippenger at several sizes and edge cases, its field arithmetic against Python
+integers, its signed digits, and `msm_many`."""
+from __future__ import annotations
+
+import random
+
+import numba as nb
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from accel.kzg import g1
+from accel.kzg.constants import G1_IDENTITY, P, R
+from accel.kzg.cpu_msm import (MAX_WINDOW_BITS, CpuMsmBases, FixedBaseTables, _encode, arkworks_msm,
+                               window_bits)
+from accel.kzg.fp_cpu import fp_add, fp_inv, fp_load, fp_mul, fp_sqr, fp_store, fp_sub, from_mont_int, to_mont_int
+from accel.kzg.library import ark
+from accel.kzg.points import decode_checked, point_rows
+
+FIELD = st.integers(min_value=0, max_value=P - 1)
+SCALARS = st.integers(min_value=0, max_value=R - 1)
+
+
+def _rows(values) -> np.ndarray:
+    return np.frombuffer(b"".join(v.to_bytes(32, "big") for v in values), dtype=np.uint8).reshape(len(values), 32)
+
+
+@pytest.fixture(scope="module")
+def points(network_g1) -> list:
+    """Arkworks points of the first 4,100 network powers (one more chunk than 4,096)."""
+    return decode_checked(point_rows(network_g1[:4100]))
+
+
+@pytest.fixture(scope="module")
+def bases(points) -> CpuMsmBases:
+    return CpuMsmBases(points, threads=2)
+
+
+# ------------------------------------------------------------------------------ field arithmetic
+@nb.njit
+def _field_ops(a, b, out):
+    x, y = fp_load(a, 0), fp_load(b, 0)
+    fp_store(out, 0, fp_mul(x, y))
+    fp_store(out, 1, fp_sqr(x))
+    fp_store(out, 2, fp_add(x, y))
+    fp_store(out, 3, fp_sub(x, y))
+    fp_store(out, 4, fp_inv(x))
+
+
+@given(FIELD, FIELD)
+def test_field_arithmetic_matches_python_integers(x, y):
+    out = np.empty((5, 6), np.uint64)
+    _field_ops(np.array([to_mont_int(x)], np.uint64), np.array([to_mont_int(y)], np.uint64), out)
+    got = [from_mont_int(out[i]) for i in range(5)]
+    assert got == [x * y % P, x * x % P, (x + y) % P, (x - y) % P, pow(x, P - 2, P)]
+
+
+def test_field_edge_values():
+    for x, y in [(0, 0), (P - 1, P - 1), (1, P - 1), (P - 1, 0), (2**381 % P, 2**380)]:
+        out = np.empty((5, 6), np.uint64)
+        _field_ops(np.array([to_mont_int(x)], np.uint64), np.array([to_mont_int(y)], np.uint64), out)
+        assert [from_mont_int(out[i]) for i in range(5)] == [x * y % P, x * x % P, (x + y) % P, (x - y) % P,
+                                                             pow(x, P - 2, P)]
+
+
+# ------------------------------------------------------------------------------ digits and windows
+@given(st.lists(SCALARS, min_size=1, max_size=4), st.integers(min_value=2, max_value=MAX_WINDOW_BITS))
+def test_signed_digits_rebuild_the_scalar(scalars, c):
+    from accel.kzg.cpu_msm import _signed_digits  # noqa: PLC0415
+
+    w = -(-256 // c)
+    digits = _signed_digits(_rows(scalars), c, w)
+    for s, row in zip(scalars, digits):
+        assert sum(int(d) << (c * k) for k, d in enumerate(row)) == s
+        assert all(abs(int(d)) <= 1 << (c - 1) for d in row)
+
+
+def test_window_choice_grows_with_the_number_of_bases():
+    widths = [window_bits(n) for n in (1, 64, 4096, 2**15, 2**20)]
+    assert widths == sorted(widths)
+    assert 2 <= widths[0] and widths[-1] <= MAX_WINDOW_BITS
+    assert 12 <= window_bits(2**15) <= 16
+
+
+# ------------------------------------------------------------------------------ bit-exact MSMs
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 4095, 4097, 4100])
+def test_msm_matches_arkworks(bases, points, n):
+    rng = random.Random(n)
+    rows = _rows([rng.randrange(R) for _ in range(n)])
+    assert bases.msm(rows) == arkworks_msm(points, rows)
+
+
+def test_edge_scalars(bases, points):
+    n = 300
+    cases = {
+        "all zero": [0] * n,
+        "one nonzero": [0] * 150 + [5] + [0] * 149,
+        "all one": [1] * n,
+        "all r-1": [R - 1] * n,
+        "carries": [(1 << 255) - 1 if (1 << 255) - 1 < R else R - 1] * 10 + [2**k for k in range(250)] + [0] * 40,
+        "mixed": [0, 1, R - 1, R - 2, 2**128, 2**254, 3] * 42 + [7] * 6,
+    }
+    for name, values in cases.items():
+        rows = _rows(values)
+        assert bases.msm(rows) == arkworks_msm(points, rows), name
+    assert bases.msm(_rows([0] * n)) == G1_IDENTITY
+    assert bases.msm([]) == G1_IDENTITY
+
+
+def test_equal_opposite_and_identity_bases_hit_every_branch(network_g1):
+    p, q = network_g1[3], network_g1[4]
+    minus_p = g1.encode(g1.neg(g1.decode(p)))
+    pts = [p, p, minus_p, G1_IDENTITY, q, p, minus_p, q]
+    decoded = decode_checked(point_rows(pts))
+    bases = CpuMsmBases(decoded, threads=1)
+    for values in ([1] * 8, [2, 2, 4, 9, 1, 2, 0, 1], [R - 1, 1, 0, 5, 3, 0, 1, R - 3], [7, 7, 7, 7, 7, 7, 7, 7]):
+        rows = _rows(values)
+        assert bases.msm(rows) == arkworks_msm(decoded, rows)
+    assert bases.msm(_rows([1, 0, 1])) == G1_IDENTITY  # P + (-P)
+    assert bases.msm(_rows([0, 0, 0, 5])) == G1_IDENTITY  # the identity base
+
+
+@pytest.mark.parametrize("window", [2, 5, 16])
+def test_explicit_windows(network_g1, window):
+    pts = decode_checked(point_rows(network_g1[:40]))
+    xy = np.frombuffer(b"".join(bytes(p.to_xy_bytes_le()) for p in pts), dtype=np.uint8).reshape(40, 96)
+    tables = FixedBaseTables(xy, threads=2, window=window)
+    rng = random.Random(window)
+    rows = _rows([rng.randrange(R) for _ in range(40)])
+    digits = tables.digits(rows)
+    assert _encode([tables.partial(digits, 0, tables.num_windows)]) == arkworks_msm(pts, rows)
+    half = tables.num_windows // 2
+    split = [tables.partial(digits, 0, half), tables.partial(digits, half, tables.num_windows)]
+    assert _encode(split) == arkworks_msm(pts, rows)
+
+
+@given(st.lists(SCALARS, min_size=1, max_size=12))
+def test_msm_property(bases, points, scalars):
+    rows = _rows(scalars)
+    assert bases.msm(rows) == arkworks_msm(points, rows)
+
+
+def test_msm_many_matches_single_msms(bases, points):
+    rng = random.Random(11)
+    batch = [_rows([rng.randrange(R) for _ in range(n)]) for n in (4100, 1, 0, 513, 4100)]
+    expected = [arkworks_msm(points, rows) for rows in batch]
+    assert bases.msm_many(batch) == expected
+    assert CpuMsmBases(points[:600], threads=1).msm_many([b[:600] for b in batch]) == \
+        [arkworks_msm(points, b[:600]) for b in batch]
+    assert bases.msm_many([]) == []
+
+
+def test_without_precompute_runs_arkworks(points):
+    rng = random.Random(2)
+    rows = _rows([rng.randrange(R) for _ in range(50)])
+    plain = CpuMsmBases(points[:50], precompute=False)
+    assert plain.msm(rows) == arkworks_msm(points, rows)
+    assert plain.msm_many([rows, rows[:3]]) == [arkworks_msm(points, rows), arkworks_msm(points, rows[:3])]
+
+
+def test_bad_input_is_refused(bases):
+    with pytest.raises(ValueError, match="4101 scalars for 4100 points"):
+        bases.msm(_rows([1] * 4101))
+    with pytest.raises(ValueError, match="non-canonical"):
+        bases.msm([R.to_bytes(32, "big")])
+    with pytest.raises(ValueError, match="non-canonical"):
+        bases.msm_many([_rows([1]), [R.to_bytes(32, "big")]])
+    with pytest.raises(ValueError, match="window"):
+        FixedBaseTables(np.zeros((1, 96), np.uint8), window=17)
+    with pytest.raises(ValueError, match="no bases"):
+        FixedBaseTables(np.zeros((0, 96), np.uint8))
+
+
+def test_empty_bases():
+    empty = CpuMsmBases([])
+    assert len(empty) == 0
+    assert empty.msm([]) == G1_IDENTITY
+    with pytest.raises(ValueError, match="1 scalars for 0 points"):
+        empty.msm(_rows([1]))
+
+
+def test_identity_from_ark_is_zero_bytes():
+    """The table builder reads arkworks' identity as 96 zero bytes (x = y = 0 is not on the curve)."""
+    assert bytes(ark.G1Point.identity().to_xy_bytes_le()) == bytes(96)
