@@ -1,11 +1,31 @@
-"""The curve library used on the CPU: py-arkworks-bls12381 (arkworks through PyO3).
+"""The curve library used on the CPU: py-arkworks-bls12381 (arkworks through PyO3) for decoding,
+subgroup checks, pairings and one-shot MSMs; prepared MSM bases use accel/kzg/cpu_msm.py instead.
 
-Measured here (2 cores, Python 3.11; `python -m accel.kzg.bench`): among the PyPI libraries that
-install on Python 3.11, arkworks' `G1Point.multiexp_unchecked` is the only general G1 MSM with
-Python bindings (pyblst 0.3.15, blspy 2.0.3 and pymcl 1.0.2 expose only single scalar
-multiplications; py_ecc is pure Python, about 10^4 times slower; ckzg 2.1.8 runs blst's Pippenger
-but only inside `blob_to_kzg_commitment` over its own 4,096-point setup, where it is about 1.5-2x
-faster than arkworks at n = 4,096). Pairing checks use arkworks' `GT.pairing_check`.
+G1 MSM of 2^15 random scalars over the network's powers (the archiver's record commitment), measured
+on the 2-core CI machine (Python 3.11, AMD EPYC ~2 GHz, shared and loaded, so CPU seconds of the
+process, not wall time; wall time was 1.5-2.5x that):
+
+| engine                                                         | CPU s per MSM | one-time cost       |
+| -------------------------------------------------------------- | ------------- | ------------------- |
+| arkworks `G1Point.multiexp_unchecked` (holds the GIL, 1 core)  | 0.89-0.92     | none                |
+| ark-algebra-py 0.2.1 `G1.msm` (same arkworks 0.4, rayon)       | 0.86          | none                |
+| ckzg 2.1.8 (blst Pippenger): 8 x `blob_to_kzg_commitment`      | 0.72-0.8      | 3.3-3.7 s per chunk |
+| accel/kzg/cpu_msm.py fixed-base tables + batch-affine buckets  | 0.52-0.56     | 6.2 s, 51 MB        |
+
+- ckzg: a setup whose 4,096 "Lagrange" points are a chunk of the bases, pre-permuted (c-kzg
+  bit-reverses them on load), makes `blob_to_kzg_commitment` that chunk's MSM (bit-exact, summed over
+  8 chunks). Loading refuses setups in monomial form by the pairing check e(L[1], G2[0]) = e(L[0],
+  G2[1]) on the file order, which a bit-reversed chunk of powers does not satisfy; each load builds
+  the FK20 cell-proof tables (the cost above), and `precompute` (8 vs 0: 0.10 vs 0.09 s per
+  4,096-point commitment, 4.8 vs 3.3 s to load) only serves cell proofs. The binding holds the GIL.
+- Without an MSM API: pyblst 0.3.15, blspy 2.0.3 and pymcl 1.0.2 (single scalar multiplications);
+  mcl 0.0.6 needs a system libmcl; zksnake 0.1.0 wraps the same arkworks 0.4 MSM; py_ecc is pure
+  Python, about 10^4 times slower.
+- Projected archiving (128 such MSMs a segment): arkworks 116 CPU s on one core; cpu_msm 67-72 CPU s,
+  about 35 s wall on 2 idle cores through `CpuMsmBases.msm_many`. The field product (about 85 ns
+  here, LLVM code from numba) bounds it; the 20 s goal needs a faster product or the GPU backend.
+
+Pairing checks use arkworks' `GT.pairing_check`.
 """
 from __future__ import annotations
 
