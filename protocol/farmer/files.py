@@ -54,10 +54,17 @@ def _next(path: Path) -> Path:
 
 def commit_pair(data_path: Path, data_parts: Iterable[bytes | memoryview], meta_path: Path,
                 meta_parts: Iterable[bytes | memoryview]) -> None:
-    """Replace (or create) a data file and its metadata file together (see the module docstring)."""
+    """Replace (or create) a data file and its metadata file together (see the module docstring).
+    A failure before the decision point (e.g. ENOSPC) removes the new files and leaves the old pair."""
     data_path, meta_path = Path(data_path), Path(meta_path)
-    _write_fsync(_next(data_path), data_parts)
-    atomic_write(_next(meta_path), meta_parts)  # the decision point
+    try:
+        _write_fsync(_next(data_path), data_parts)
+        atomic_write(_next(meta_path), meta_parts)  # the decision point
+    except BaseException:
+        if not _next(meta_path).exists():  # undecided: drop the partial new files
+            for leftover in (_next(data_path), _next(meta_path).with_name(_next(meta_path).name + ".tmp")):
+                leftover.unlink(missing_ok=True)
+        raise
     with _commit_lock:
         _roll_forward(data_path, meta_path)
 

@@ -102,6 +102,33 @@ def test_commit_pair_crash_at_every_step(tmp_path, monkeypatch):
     assert len(outcomes) == 2  # both sides of the decision point were exercised
 
 
+def test_commit_pair_out_of_space_keeps_old_pair(tmp_path, monkeypatch):
+    """A farm directory without space: a clear OSError, the old pair intact, no partial files left."""
+    import errno
+
+    data, meta = tmp_path / "sector-00000.plot", tmp_path / "sector-00000.meta"
+    files.commit_pair(data, [b"old data"], meta, [b"old meta"])
+    real_write = files._write_fsync
+
+    for fail_on in (1, 2):  # while writing the sector file, then while writing the metadata
+        calls = []
+
+        def write(path, parts, _fail_on=fail_on):
+            calls.append(path)
+            if len(calls) == _fail_on:
+                with open(path, "wb") as f:
+                    f.write(b"part")  # a partial write, then the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_write(path, parts)
+
+        monkeypatch.setattr(files, "_write_fsync", write)
+        with pytest.raises(OSError, match="No space"):
+            files.commit_pair(data, [b"new data"], meta, [b"new meta"])
+        monkeypatch.setattr(files, "_write_fsync", real_write)
+        assert (data.read_bytes(), meta.read_bytes()) == (b"old data", b"old meta")
+        assert sorted(p.name for p in tmp_path.iterdir()) == [meta.name, data.name]
+
+
 def _seed_with_spread() -> int:
     """Synthetic commitments under which sector 0 expires at 5 and sector 1 at 7 (history 1 -> [5, 8))."""
     for seed in range(10_000):
