@@ -14,7 +14,8 @@ from accel.kzg import g1
 from accel.kzg.constants import G1_IDENTITY, P, R
 from accel.kzg.cpu_msm import (MAX_WINDOW_BITS, CpuMsmBases, FixedBaseTables, _encode, arkworks_msm,
                                window_bits)
-from accel.kzg.fp_cpu import fp_add, fp_inv, fp_load, fp_mul, fp_sqr, fp_store, fp_sub, from_mont_int, to_mont_int
+from accel.kzg.fp_cpu import (USE_ADX, fp_add, fp_inv, fp_load, fp_mul, fp_mul_adx, fp_mul_portable, fp_sqr, fp_store,
+                              fp_sub, from_mont_int, to_mont_int)
 from accel.kzg.library import ark
 from accel.kzg.points import decode_checked, point_rows
 
@@ -54,6 +55,26 @@ def test_field_arithmetic_matches_python_integers(x, y):
     _field_ops(np.array([to_mont_int(x)], np.uint64), np.array([to_mont_int(y)], np.uint64), out)
     got = [from_mont_int(out[i]) for i in range(5)]
     assert got == [x * y % P, x * x % P, (x + y) % P, (x - y) % P, pow(x, P - 2, P)]
+
+
+def _products_with(product):
+    @nb.njit
+    def products(a, b, out):
+        for i in range(a.shape[0]):
+            fp_store(out, i, product(fp_load(a, i), fp_load(b, i)))
+    return products
+
+
+@pytest.mark.parametrize("adx", [False, pytest.param(True, marks=pytest.mark.skipif(not USE_ADX, reason="no ADX"))])
+def test_both_montgomery_products_match_python_integers(adx):
+    rng = random.Random(adx)
+    xs = [0, 1, P - 1, P - 2, 2**380, 2**64 - 1] + [rng.randrange(P) for _ in range(2000)]
+    ys = [P - 1, 0, P - 1, 2**383 % P, 2**381 % P, 2**64] + [rng.randrange(P) for _ in range(2000)]
+    out = np.empty((len(xs), 6), np.uint64)
+    products = _products_with(fp_mul_adx if adx else fp_mul_portable)  # compiled only where it runs
+    products(np.array([to_mont_int(x) for x in xs], np.uint64), np.array([to_mont_int(y) for y in ys], np.uint64), out)
+    assert [from_mont_int(out[i]) for i in range(len(xs))] == [x * y % P for x, y in zip(xs, ys)]
+    assert all(int.from_bytes(out[i].tobytes(), "little") < P for i in range(len(xs)))
 
 
 def test_field_edge_values():
