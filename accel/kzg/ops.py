@@ -51,7 +51,14 @@ class MsmCpu(_MsmOps):
         return CpuMsmBases(decode_checked(prows), precompute=False).msm(srows)
 
 
-class GpuMsmBases:
+class _SerialMsmMany:
+    """`msm_many(batch)`: one MSM per scalar list, in order (the CPU bases run them on all cores)."""
+
+    def msm_many(self, batch: Sequence[Scalars]) -> list[bytes]:
+        return [self.msm(scalars) for scalars in batch]  # type: ignore[attr-defined]
+
+
+class GpuMsmBases(_SerialMsmMany):
     """G1 bases resident on a GPU (accel/kzg/gpu.py, accel/kernels/msm.c)."""
 
     def __init__(self, device_bases: Any) -> None:
