@@ -55,6 +55,9 @@ COST_BUCKET_SUM = 20
 BLOCK = 2048
 # Lanes of the bucket running sum, advanced together as one batch of affine additions per step.
 RUNNING_SUM_LANES = 256
+# Largest table kept (2^15 bases: 51 MB); larger base sets run arkworks' Pippenger instead.
+MAX_TABLE_BYTES = 1 << 30
+TABLE_BYTES_PER_POINT = 2 * FP_LIMBS * 8 + 1  # affine x, y and the identity flag
 # Below this many table points an MSM runs on one thread (a thread hand-off costs more).
 PARALLEL_MIN_ENTRIES = 1 << 14
 
@@ -64,6 +67,11 @@ def window_bits(num_points: int) -> int:
     def cost(c: int) -> int:
         return num_points * math.ceil(SCALAR_BITS / c) * COST_AFFINE_ADD + (1 << (c - 1)) * COST_BUCKET_SUM
     return min(range(MIN_WINDOW_BITS, MAX_WINDOW_BITS + 1), key=cost)
+
+
+def table_bytes(num_points: int) -> int:
+    """Memory of the fixed-base tables for this many bases."""
+    return num_points * -(-SCALAR_BITS // window_bits(num_points)) * TABLE_BYTES_PER_POINT
 
 
 def default_threads() -> int:
@@ -446,12 +454,14 @@ class CpuMsmBases:
 
     `points`: checked arkworks points (accel.kzg.points.decode_checked). `threads`: worker threads
     (default: the CPUs this process may use). `precompute=False` skips the fixed-base tables and
-    runs arkworks' Pippenger instead (for bases used once: building the tables costs about 15
-    MSMs)."""
+    runs arkworks' Pippenger instead (for bases used once: building the tables costs about 13
+    MSMs); so do base sets whose tables would pass MAX_TABLE_BYTES."""
 
     def __init__(self, points: list, threads: int | None = None, precompute: bool = True) -> None:
         self.threads = max(1, threads if threads is not None else default_threads())
         self._n = n = len(points)
+        if n and table_bytes(n) > MAX_TABLE_BYTES:
+            precompute = False
         self._points = None if precompute else points
         self._tables = None
         if n and precompute:

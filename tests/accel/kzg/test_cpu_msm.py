@@ -180,6 +180,22 @@ def test_without_precompute_runs_arkworks(points):
     assert plain.msm_many([rows, rows[:3]]) == [arkworks_msm(points, rows), arkworks_msm(points, rows[:3])]
 
 
+def test_huge_base_sets_skip_the_tables(points, monkeypatch):
+    import accel.kzg.cpu_msm as cpu_msm  # noqa: PLC0415
+
+    assert cpu_msm.table_bytes(2**15) < 60e6
+    monkeypatch.setattr(cpu_msm, "MAX_TABLE_BYTES", cpu_msm.table_bytes(20) - 1)
+    rows = _rows([3, 1, 4, 1, 5] * 4)
+    big = CpuMsmBases(points[:20])
+    assert big._tables is None and big.msm(rows) == arkworks_msm(points, rows)
+
+
+def test_every_backend_takes_a_batch(be, network_g1):
+    bases = be.msm_prepare(network_g1[:16])
+    batch = [_rows([5, 6, 7]), _rows([]), _rows(list(range(16)))]
+    assert bases.msm_many(batch) == [be.msm(network_g1[:len(r)], r) for r in batch]
+
+
 def test_bad_input_is_refused(bases):
     with pytest.raises(ValueError, match="4101 scalars for 4100 points"):
         bases.msm(_rows([1] * 4101))
