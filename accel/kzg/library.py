@@ -2,15 +2,17 @@
 subgroup checks, pairings and one-shot MSMs; prepared MSM bases use accel/kzg/cpu_msm.py instead.
 
 G1 MSM of 2^15 random scalars over the network's powers (the archiver's record commitment), measured
-on the 2-core CI machine (Python 3.11, AMD EPYC ~2 GHz, shared and loaded, so CPU seconds of the
-process, not wall time; wall time was 1.5-2.5x that):
+on the 2-core CI machine (Python 3.11, AMD EPYC "znver1" ~2 GHz) while it was otherwise quiet (under
+the usual load of other jobs, wall times were 1.5-2.5x these; CPU seconds moved less):
 
-| engine                                                         | CPU s per MSM | one-time cost       |
-| -------------------------------------------------------------- | ------------- | ------------------- |
-| arkworks `G1Point.multiexp_unchecked` (holds the GIL, 1 core)  | 0.89-0.92     | none                |
-| ark-algebra-py 0.2.1 `G1.msm` (same arkworks 0.4, rayon)       | 0.86          | none                |
-| ckzg 2.1.8 (blst Pippenger): 8 x `blob_to_kzg_commitment`      | 0.72-0.8      | 3.3-3.7 s per chunk |
-| accel/kzg/cpu_msm.py fixed-base tables + batch-affine buckets  | 0.52-0.56     | 6.2 s, 51 MB        |
+| engine                                                        | 1 core, s      | 2 cores, s | one-time       |
+| ------------------------------------------------------------- | -------------- | ---------- | -------------- |
+| arkworks `G1Point.multiexp_unchecked` (holds the GIL)         | 0.82-0.83      | same (GIL) | none           |
+| ark-algebra-py 0.2.1 `G1.msm` (same arkworks 0.4, with rayon) | 0.75-0.79 CPU  | 0.39-0.41  | none           |
+| ckzg 2.1.8 (blst Pippenger), 8 x `blob_to_kzg_commitment`     | 0.72           | same (GIL) | 3.5 s a chunk  |
+| accel/kzg/cpu_msm.py: fixed-base tables, batch-affine buckets | 0.42; 0.47 [1] | 0.22       | 3 s, 51 MB     |
+
+[1] with the ADX assembly product; with the portable one.
 
 - ckzg: a setup whose 4,096 "Lagrange" points are a chunk of the bases, pre-permuted (c-kzg
   bit-reverses them on load), makes `blob_to_kzg_commitment` that chunk's MSM (bit-exact, summed over
@@ -21,9 +23,10 @@ process, not wall time; wall time was 1.5-2.5x that):
 - Without an MSM API: pyblst 0.3.15, blspy 2.0.3 and pymcl 1.0.2 (single scalar multiplications);
   mcl 0.0.6 needs a system libmcl; zksnake 0.1.0 wraps the same arkworks 0.4 MSM; py_ecc is pure
   Python, about 10^4 times slower.
-- Projected archiving (128 such MSMs a segment): arkworks 116 CPU s on one core; cpu_msm 67-72 CPU s,
-  about 35 s wall on 2 idle cores through `CpuMsmBases.msm_many`. The field product (about 85 ns
-  here, LLVM code from numba) bounds it; the 20 s goal needs a faster product or the GPU backend.
+- Projected archiving (128 such MSMs a segment): arkworks 106 s on one core (the GIL); cpu_msm
+  28 s wall on 2 cores (`CpuMsmBases.msm_many`, 1.87x over one thread), 55 CPU s. Most of it is
+  field products (about 61 ns each with the ADX assembly of accel/kzg/fp_cpu.py, 84 ns portable):
+  the 20 s goal needs about 1.4x more, or the GPU backend.
 
 Pairing checks use arkworks' `GT.pairing_check`.
 """
