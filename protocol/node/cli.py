@@ -2,6 +2,7 @@
 
     autonomys node --dev --backend auto|cpu|opencl|cuda [--base-path DIR] [--rpc-port PORT]
                    [--farm DIR --farm-size SIZE] [--pieces-per-sector M] [--max-blocks N] [--max-slots N]
+                   [--listen-port PORT] [--bootstrap HOST:PORT ...]
     autonomys plot --backend ... --farm DIR --sectors N [--pieces-per-sector M] [--dev] [--pieces DIR]
                    [--history-size H] [--ray-address ADDR]
 
@@ -55,6 +56,10 @@ def node(
     kzg_parameters: Optional[Path] = typer.Option(None, "--kzg-parameters",
                                                   help="the network's KZG parameters file (default: INSECURE "
                                                        "dev setup)"),
+    listen_port: Optional[int] = typer.Option(None, "--listen-port", help="DSN on 127.0.0.1:PORT (0 = any free "
+                                              "port; default: no DSN unless --bootstrap is given)"),
+    bootstrap: Optional[list[str]] = typer.Option(None, "--bootstrap", help="a peer to dial, host:port "
+                                                  "(repeat the flag for several)"),
 ) -> None:
     """Run a node: timekeeper, farmer and block production, with the RPC on loopback."""
     from protocol.constants import POT_SLOT_ITERATIONS_DEMO  # noqa: PLC0415
@@ -73,7 +78,11 @@ def node(
                             pieces_per_sector=pieces_per_sector,
                             slot_iterations=slot_iterations or POT_SLOT_ITERATIONS_DEMO,
                             slot_duration=slot_duration, max_blocks=max_blocks, max_slots=max_slots,
-                            kzg_parameters=kzg_parameters)
+                            kzg_parameters=kzg_parameters, listen_port=listen_port, bootstrap=bootstrap or [])
+        from protocol.dsn.network import parse_address  # noqa: PLC0415
+
+        for address in config.bootstrap:
+            parse_address(address)
     except ValueError as e:
         raise typer.BadParameter(str(e)) from None
     styles = {"block": "green", "rejected": "red", "segment": "cyan", "plotted": "magenta", "slot": "dim"}
