@@ -80,8 +80,6 @@ def test_three_nodes_produce_and_agree(network):
     nodes, _, _ = network
     wait_for(lambda: all(len(r.node.network.peers()) == 2 for r in nodes), 60, "a full mesh")
     wait_for(lambda: agree([r.node for r in nodes], 3), what="3 common blocks")
-    producers = {r.node.db.block_by_number(n).header.solution.public_key
-                 for r in nodes[:1] for n in range(1, r.node.db.head().number + 1)}
     assert sum(r.node.produced for r in nodes) >= 3
     assert sum(r.node.imported for r in nodes) >= 3  # blocks crossed the network
     # every block of every best chain is stored on every node: it passed that node's check_block
@@ -89,7 +87,6 @@ def test_three_nodes_produce_and_agree(network):
         for h in canonical(r.node)[1:-2]:
             assert all(o.node.db.has_block(h) for o in nodes)
     assert not [e for r in nodes for e in r.events if e.kind == "rejected"]
-    assert len(producers) >= 1
 
 
 def test_piece_from_peer_cache_and_plot(network):
