@@ -381,6 +381,8 @@ class Network:
     async def _send_quiet(self, peer: Peer, frame: Frame) -> None:
         try:
             await self._send(peer, frame)
+        except MalformedMessage as e:  # ours: e.g. a block bigger than a frame
+            log.warning("dsn: not sent to %s: %s", peer.short(), e)
         except (ConnectionError, OSError):
             await self._close(peer)
 
