@@ -146,6 +146,10 @@ class Network:
             self._server.close()
         for peer in list(self._peers.values()):
             await self._close(peer)
+        tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     # ------------------------------------------------------------------ public API (node threads)
     def peers(self) -> list[Peer]:
