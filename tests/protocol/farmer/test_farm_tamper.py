@@ -7,13 +7,9 @@ from __future__ import annotations
 import dataclasses
 import shutil
 
-import numpy as np
 import pytest
 
-import accel
-from accel.kzg import Kzg, load_parameters
-from protocol.archiving import Archiver
-from protocol.constants import RECORD_METADATA_SIZE, RECORD_SIZE, RECORDED_HISTORY_SEGMENT_SIZE
+from protocol.constants import RECORD_METADATA_SIZE, RECORD_SIZE
 from protocol.consensus import PieceCheckParams, SolutionVerificationError, verify_solution
 from protocol.farmer import global_challenge
 from protocol.farmer.audit import audit_farm
@@ -22,32 +18,11 @@ from protocol.farmer.layout import InvalidSector, SectorChecksumMismatch, Sector
 from protocol.farmer.plotting import load_sector, plot_sector
 from protocol.farmer.proving import prove
 from protocol.farmer.reading import read_contents_map, read_piece, verify_sector
-from vectors import SHARED
 
-PARAMS = SHARED / "data" / "kzg" / "eth-public-parameters.bin"
 PUBLIC_KEY = bytes(range(32))
 REWARD = bytes(32)
 PIECES = 1
 U64_MAX = 2**64 - 1
-
-
-@pytest.fixture(scope="module")
-def cpu():
-    return accel.backend("cpu")
-
-
-@pytest.fixture(scope="module")
-def kzg(cpu):
-    if not PARAMS.is_file():
-        pytest.skip(f"network KZG parameters not found at {PARAMS}")
-    return Kzg(load_parameters(PARAMS), cpu)
-
-
-@pytest.fixture(scope="module")
-def segment(kzg, cpu):
-    rng = np.random.default_rng(9)  # random first records, zeros after: cheap to archive (see test_farming)
-    block = rng.bytes(2 * 1_015_808) + bytes(RECORDED_HISTORY_SEGMENT_SIZE - 2 * 1_015_808)
-    return Archiver(kzg, cpu).add_block(block)[0]
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,8 @@ import dataclasses
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-import accel
-from accel.kzg import Kzg, load_parameters
-from protocol.archiving import Archiver
-from protocol.constants import RECORDED_HISTORY_SEGMENT_SIZE
 from protocol.consensus import (
     FutureHistorySize, InvalidChunk, InvalidChunkWitness, InvalidPiece, InvalidPieceOffset, InvalidProofOfSpace,
     OutsideSolutionRange, PieceCheckParams, Solution, verify_solution,
@@ -24,36 +19,11 @@ from protocol.farmer.plotting import load_sector, plot_sector, sector_paths
 from protocol.farmer.proving import prove
 from protocol.farmer.reading import read_piece
 from protocol.farmer.layout import InvalidSector
-from vectors import SHARED
 
-PARAMS = SHARED / "data" / "kzg" / "eth-public-parameters.bin"
 PUBLIC_KEY = bytes(range(32))
 REWARD = bytes(32)
 PIECES_IN_SECTOR = 3
 U64_MAX = 2**64 - 1
-
-
-@pytest.fixture(scope="module")
-def cpu():
-    return accel.backend("cpu")
-
-
-@pytest.fixture(scope="module")
-def kzg(cpu):
-    if not PARAMS.is_file():
-        pytest.skip(f"network KZG parameters not found at {PARAMS}")
-    return Kzg(load_parameters(PARAMS), cpu)
-
-
-@pytest.fixture(scope="module")
-def segment(kzg, cpu):
-    # A segment-sized block that is random for its first records and zero after: the zero records
-    # commit to the identity without an MSM, which keeps archiving cheap; parity records are dense.
-    rng = np.random.default_rng(5)
-    block = rng.bytes(4 * 1_015_808) + bytes(RECORDED_HISTORY_SEGMENT_SIZE - 4 * 1_015_808)
-    segments = Archiver(kzg, cpu).add_block(block)
-    assert segments
-    return segments[0]
 
 
 @pytest.fixture(scope="module")
