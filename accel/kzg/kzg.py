@@ -5,7 +5,8 @@ their use in archiving is section 5.2).
   over the domain w_n^i; their coefficients (inverse FFT) are committed against the monomial powers
   with one MSM through the backend's resident bases (`be.msm_prepare`).
 - `create_witness(values, index)`: commitment of (P(X) - P(x)) / (X - x), x = w_n^index.
-- `verify(...)`: e(C - [y]G1, G2[0]) == e(pi, G2[1] - [x]G2[0]) with a library pairing check.
+- `verify(...)`: e(C - [y]G1, G2[0]) == e(pi, G2[1] - [x]G2[0]) with a library pairing check, evaluated
+  as e(C - [y]G1 + [x]pi, G2[0]) == e(pi, G2[1]) so both scalar products are in G1.
   Commitments and witnesses are decoded as blst `p1_uncompress` does (no subgroup check); any decoding
   failure gives False, never an exception. A malformed `value` (not 32 bytes, or >= r) is a caller
   error and raises ValueError: the network parses the chunk as a scalar before verifying (spec 10).
@@ -31,6 +32,13 @@ from accel.kzg.constants import G1_BYTES, R, SCALAR_BYTES
 from accel.kzg.library import ark
 from accel.kzg.parameters import Parameters
 from accel.kzg.points import Scalars, decode_unchecked, scalar_rows
+
+try:
+    import pyblst as _blst
+except ImportError:  # pragma: no cover - pyblst is a dependency; arkworks answers without it
+    _blst = None
+
+_G1_IDENTITY = b"\xc0" + bytes(47)
 
 Opening = tuple[bytes, int, int, bytes, bytes]  # (commitment, num_values, index, value, witness)
 
@@ -125,8 +133,9 @@ class Kzg:
         return self.commit_coefficients(reference.quotient(list(coeffs), x))
 
     # ------------------------------------------------------------------ verifying
-    def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes):
-        """(C, x, y, pi) as library objects and ints, or None when the opening cannot be valid."""
+    def _opening_scalars(self, num_values: int, index: int, value: bytes) -> tuple[int, int] | None:
+        """(x, y) of an opening, or None when the domain or index cannot be valid; ValueError for a
+        malformed value."""
         y = _ints(scalar_rows([value], "value"))[0]
         if not isinstance(num_values, (int, np.integer)) or not isinstance(index, (int, np.integer)):
             return None
@@ -135,22 +144,71 @@ class Kzg:
         size = 1 << (int(num_values) - 1).bit_length()
         if index >= size:
             return None
+        return pow(reference.domain_root(size), int(index), R), y
+
+    def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes):
+        """(C, x, y, pi) as library objects and ints, or None when the opening cannot be valid."""
+        scalars = self._opening_scalars(num_values, index, value)
+        if scalars is None:
+            return None
         try:
             c = decode_unchecked(commitment, "commitment")
             pi = decode_unchecked(witness, "witness")
         except (ValueError, TypeError):
             return None
-        return c, pow(reference.domain_root(size), int(index), R), y, pi
+        return c, scalars[0], scalars[1], pi
 
     def verify(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes) -> bool:
         """Whether `witness` opens `commitment` to `value` at w_n^index (n = num_values); spec 3."""
+        scalars = self._opening_scalars(num_values, index, value)
+        if scalars is None:
+            return False
+        if isinstance(commitment, (bytes, bytearray)) and isinstance(witness, (bytes, bytearray)) \
+                and len(commitment) == G1_BYTES and len(witness) == G1_BYTES:
+            fast = self._verify_blst(bytes(commitment), scalars[0], scalars[1], bytes(witness))
+            if fast is not None:
+                return fast
         terms = self._opening_terms(commitment, num_values, index, value, witness)
         if terms is None:
             return False
         c, x, y, pi = terms
-        lhs = c - self._g1 * ark.Scalar(y)
-        rhs_g2 = self._g2_1 - self._g2_0 * ark.Scalar(x)
-        return bool(ark.GT.pairing_check([lhs, -pi], [self._g2_0, rhs_g2]))
+        # e(C - [y]G1, G2[0]) == e(pi, G2[1] - [x]G2[0])  <=>  e(C - [y]G1 + [x]pi, G2[0]) == e(pi, G2[1]):
+        # the same check with both scalar multiplications in G1 (about 3x cheaper than one in G2).
+        lhs = c - self._g1 * ark.Scalar(y) + pi * ark.Scalar(x)
+        return bool(ark.GT.pairing_check([lhs, -pi], [self._g2_0, self._g2_1]))
+
+    def _verify_blst(self, commitment: bytes, x: int, y: int, witness: bytes) -> bool | None:
+        """The same pairing equation through blst (pyblst): two Miller loops and one final
+        exponentiation, about 1.5x faster than the arkworks pairing check, and blst decoding instead of
+        the readable square root. None (the caller uses arkworks) where blst cannot answer for the same
+        inputs the same way: bytes blst refuses to decode, or an identity on either side (the
+        Miller loop's infinity handling is not relied on)."""
+        if _blst is None:
+            return None
+        try:
+            c = _blst.BlstP1Element.uncompress(bytes(commitment))
+            pi = _blst.BlstP1Element.uncompress(bytes(witness))
+        except Exception:  # pyblst's own error type: the arkworks path decides
+            return None
+        lhs = c
+        if y:
+            lhs = lhs + self._blst_g2()[2].scalar_mul(R - y)
+        if x:
+            lhs = lhs + pi.scalar_mul(x)
+        if lhs.compress() == _G1_IDENTITY or pi.compress() == _G1_IDENTITY:
+            return None
+        g2_0, g2_1, _ = self._blst_g2()
+        return bool(_blst.final_verify(_blst.miller_loop(lhs, g2_0), _blst.miller_loop(pi, g2_1)))
+
+    def _blst_g2(self) -> tuple:
+        """(G2[0], G2[1], G1 generator) as blst points, decoded once."""
+        cached = self.__dict__.get("_blst_points")
+        if cached is None:
+            cached = (_blst.BlstP2Element.uncompress(bytes(self._g2_0.to_compressed_bytes())),
+                      _blst.BlstP2Element.uncompress(bytes(self._g2_1.to_compressed_bytes())),
+                      _blst.BlstP1Element.uncompress(bytes(self._g1.to_compressed_bytes())))
+            self.__dict__["_blst_points"] = cached
+        return cached
 
     def verify_batch(self, openings: Sequence[Opening]) -> bool:
         """Whether every opening verifies, with one random linear combination:

@@ -141,3 +141,24 @@ def test_extended_commitments_commit_to_the_extended_records(network_kzg):
         assert extended[2 * i + 1] == network_kzg.commit(_b(parity))
     with pytest.raises(ValueError, match="power of two"):
         extend_commitments(commitments[:3])
+
+
+def test_blst_fast_path_answers_as_the_arkworks_pairing(network_kzg, monkeypatch):
+    """`verify` answers through blst where it can; forcing the arkworks path must give the same answer
+    for valid openings, each field altered, identities and points outside the subgroup."""
+    rng = random.Random(11)
+    values = _b([rng.randrange(R) for _ in range(16)])
+    commitment = network_kzg.commit(values)
+    witnesses = [network_kzg.create_witness(values, i) for i in range(16)]
+    off_subgroup = bytes([0x80]) + (4).to_bytes(47, "big")
+    cases = [(commitment, 16, i, values[i], witnesses[i]) for i in range(16)]
+    cases += [(commitment, 16, i, values[(i + 1) % 16], witnesses[i]) for i in range(4)]
+    cases += [(commitment, 16, i, values[i], witnesses[(i + 1) % 16]) for i in range(4)]
+    cases += [(commitment, 32, 2 * i + 1, values[i], witnesses[i]) for i in range(4)]
+    cases += [(G1_IDENTITY, 16, 0, values[0], witnesses[0]), (commitment, 16, 0, values[0], G1_IDENTITY),
+              (G1_IDENTITY, 16, 3, bytes(32), G1_IDENTITY), (G1_GENERATOR, 16, 0, bytes(32), G1_IDENTITY),
+              (commitment, 16, 1, values[1], off_subgroup), (off_subgroup, 16, 1, values[1], witnesses[1])]
+    fast = [network_kzg.verify(*case) for case in cases]
+    assert fast[:16] == [True] * 16 and not any(fast[16:28])
+    monkeypatch.setattr(Kzg, "_verify_blst", lambda self, *a: None)
+    assert [network_kzg.verify(*case) for case in cases] == fast

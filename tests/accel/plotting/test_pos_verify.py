@@ -85,3 +85,60 @@ def test_proof_length_follows_k():
     with pytest.raises(ValueError):
         is_proof_valid(SEED, 0, PROOF, k=16)  # 160 bytes is K=20; K=16 proofs are 128 bytes
     assert is_proof_valid(SEED, 0, bytes(128), k=16) is False
+
+
+# --------------------------------------------------------------- the fast path against the reference
+@given(st.binary(min_size=32, max_size=32), st.lists(st.integers(0, 2**32 - 2), min_size=1, max_size=40))
+def test_numpy_chacha8_blocks_equal_the_reference(seed, counters):
+    import numpy as np
+
+    from accel.hashing.reference import chacha_block
+    from accel.plotting.verify import chacha8_blocks
+
+    got = chacha8_blocks(seed, np.array(counters, dtype=np.int64))
+    assert [bytes(row) for row in got] == [chacha_block(seed, c) for c in counters]
+
+
+@given(st.integers(0, 63), st.integers(0, 2**20 - 1), st.sampled_from(sorted(PROOFS)))
+def test_fast_path_agrees_with_the_reference_on_altered_leaves(leaf, value, challenge):
+    """Replacing one x keeps the tables below the altered branch matching, so the check fails at every
+    depth: both paths must give the same answer (mostly False, True for the untouched proof)."""
+    from accel.plotting.verify import _is_proof_valid
+
+    xs = reference.unpack_proof(PROOFS[challenge], 20)
+    for proof in (PROOFS[challenge], reference.pack_proof(xs[:leaf] + [value] + xs[leaf + 1:], 20)):
+        assert _is_proof_valid(SEED, challenge, proof, 20) == reference.is_proof_valid(SEED, challenge, proof, 20)
+
+
+@pytest.mark.parametrize("k", [15, 17])
+def test_fast_path_agrees_with_the_reference_at_small_k(k):
+    import accel
+
+    seed = bytes(range(32))
+    table = accel.backend("cpu").pos_table(seed, k)
+    found = 0
+    for challenge in range(0, 2**16, 997):
+        proof = table.find_proof(challenge)
+        if proof is None:
+            continue
+        found += 1
+        assert is_proof_valid(seed, challenge, proof, k) and reference.is_proof_valid(seed, challenge, proof, k)
+        other = challenge ^ (1 << 8)
+        assert is_proof_valid(seed, other, proof, k) == reference.is_proof_valid(seed, other, proof, k)
+    assert found > 10
+
+
+@given(st.integers(0, 2**26 - 1), st.integers(0, 2**26 - 1))
+def test_constant_time_match_rule_equals_the_reference(y_left, y_right):
+    from accel.plotting.verify import _matches
+
+    assert _matches(y_left, y_right) == reference.has_match(y_left, y_right)
+
+
+@given(st.integers(0, 2**26 - 1))
+def test_constant_time_match_rule_accepts_every_target(y_left):
+    from accel.plotting.verify import _matches
+
+    bucket = y_left // 15113
+    for r in reference.match_targets(y_left % 15113, bucket % 2):
+        assert _matches(y_left, (bucket + 1) * 15113 + r)
