@@ -17,6 +17,8 @@ Imported only when the CPU reports AES-NI; `accel.pot.ops` falls back to the Ope
 """
 from __future__ import annotations
 
+import functools
+
 import numba as nb
 import numpy as np
 from llvmlite import binding as llvm_binding
@@ -24,35 +26,41 @@ from llvmlite import ir
 from numba.core import cgutils, types
 from numba.extending import intrinsic
 
-from accel.pot.constants import AES128_ROUNDS, POT_CHECKPOINTS
+from accel.pot.constants import AES128_ROUND_KEYS, AES128_ROUNDS, AES_RCON, AES_SBOX, POT_CHECKPOINTS, gf_mul
 
 _I64 = ir.IntType(64)
 
 
-def cpu_flags() -> set[str]:
-    """The CPU feature flags of /proc/cpuinfo (empty where it cannot be read)."""
+@functools.lru_cache(maxsize=1)
+def cpu_flags() -> frozenset[str]:
+    """The CPU feature flags of /proc/cpuinfo (empty where it cannot be read); read once per process
+    (a read costs ~0.3 ms, which a per-call check would add to every verification)."""
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as f:
             for line in f:
                 if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
+                    return frozenset(line.split(":", 1)[1].split())
     except OSError:
         pass
-    return set()
+    return frozenset()
 
 
-def _llvm_host_features() -> set[str]:
+@functools.lru_cache(maxsize=1)
+def _llvm_host_features() -> frozenset[str]:
+    """LLVM's host CPU features, asked once per process (~1 ms a query)."""
     try:
-        return {f[1:] for f in llvm_binding.get_host_cpu_features().flatten().split(",") if f.startswith("+")}
+        return frozenset(f[1:] for f in llvm_binding.get_host_cpu_features().flatten().split(",") if f.startswith("+"))
     except Exception:  # pragma: no cover - llvmlite without host feature detection
-        return set()
+        return frozenset()
 
 
+@functools.lru_cache(maxsize=1)
 def aesni_available() -> bool:
     """AES-NI reported by the CPU (/proc/cpuinfo 'aes') and usable by numba's LLVM target."""
     return "aes" in cpu_flags() and "aes" in _llvm_host_features()
 
 
+@functools.lru_cache(maxsize=1)
 def vaes_available() -> bool:
     """256-bit VAES (two AES blocks per instruction) usable here."""
     host = _llvm_host_features()
@@ -183,13 +191,77 @@ def _verify_slots_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
         ok[i] = np.all(forward[i] == backward[i])
 
 
+# Serial twins for one slot (`pot_verify`): a prange launch wakes the whole thread pool, which costs
+# ~0.1 ms idle and several ms when the other cores are busy, for work that runs on one core anyway.
+@nb.njit(cache=True)
+def _verify_one_aesni(enc_keys, dec_keys, forward, backward, halves, ok):
+    for i in range(forward.shape[0]):
+        _mitm_aesni(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
+        ok[i] = np.all(forward[i] == backward[i])
+
+
+@nb.njit(cache=True)
+def _verify_one_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
+    for i in range(forward.shape[0]):
+        _mitm_vaes(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
+        ok[i] = np.all(forward[i] == backward[i])
+
+
 _kernels: dict[tuple[int, bool], object] = {(1, False): _verify_slots_aesni, (2, True): _verify_slots_vaes}
+_serial_kernels: dict[tuple[int, bool], object] = {(1, False): _verify_one_aesni, (2, True): _verify_one_vaes}
+
+
+# ------------------------------------------------------------------------------ key schedules (FIPS-197)
+_SBOX_TABLE = np.array(AES_SBOX, dtype=np.uint8)
+_RCON_TABLE = np.array(AES_RCON, dtype=np.uint8)
+_INV_MIX_TABLE = np.array([[gf_mul(x, m) for x in range(256)] for m in (14, 11, 13, 9)], dtype=np.uint8)
+
+
+@nb.njit(cache=True)
+def _round_keys_into(keys, enc, dec):
+    """enc[i] = the 11 AES-128 round keys of keys[i] (FIPS-197 5.2); dec[i] = the equivalent inverse
+    cipher's keys in use order (5.3.5): enc[10], InvMixColumns(enc[9..1]), enc[0]."""
+    for i in range(keys.shape[0]):
+        for b in range(16):
+            enc[i, 0, b] = keys[i, b]
+        for r in range(1, AES128_ROUND_KEYS):
+            # first word: w[i-4] ^ SubWord(RotWord(w[i-1])) ^ Rcon; the others: w[i-4] ^ w[i-1]
+            enc[i, r, 0] = enc[i, r - 1, 0] ^ _SBOX_TABLE[enc[i, r - 1, 13]] ^ _RCON_TABLE[r - 1]
+            enc[i, r, 1] = enc[i, r - 1, 1] ^ _SBOX_TABLE[enc[i, r - 1, 14]]
+            enc[i, r, 2] = enc[i, r - 1, 2] ^ _SBOX_TABLE[enc[i, r - 1, 15]]
+            enc[i, r, 3] = enc[i, r - 1, 3] ^ _SBOX_TABLE[enc[i, r - 1, 12]]
+            for b in range(4, 16):
+                enc[i, r, b] = enc[i, r - 1, b] ^ enc[i, r, b - 4]
+        for b in range(16):
+            dec[i, 0, b] = enc[i, AES128_ROUNDS, b]
+            dec[i, AES128_ROUNDS, b] = enc[i, 0, b]
+        for r in range(1, AES128_ROUNDS):
+            for c in range(4):  # InvMixColumns: out[row] = sum_k (14, 11, 13, 9)[(k - row) % 4] * a[k]
+                for row in range(4):
+                    v = np.uint8(0)
+                    for k in range(4):
+                        v ^= _INV_MIX_TABLE[(k - row) % 4, enc[i, AES128_ROUNDS - r, 4 * c + k]]
+                    dec[i, r, 4 * c + row] = v
+
+
+def round_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(m, 16) uint8 keys -> encryption and equivalent-inverse-cipher round keys, (m, 11, 16) each.
+
+    The same as `key_schedule.expand_keys` / `inverse_cipher_keys`, compiled: ~1 us a key instead of
+    the numpy version's ~0.7 ms fixed cost, which matters when verifying one slot.
+    """
+    keys = np.ascontiguousarray(keys, dtype=np.uint8)
+    enc = np.empty((keys.shape[0], AES128_ROUND_KEYS, 16), dtype=np.uint8)
+    dec = np.empty_like(enc)
+    _round_keys_into(keys, enc, dec)
+    return enc, dec
 
 
 def verify_slots(enc_keys: np.ndarray, dec_keys: np.ndarray, forward: np.ndarray, backward: np.ndarray,
                  halves: np.ndarray, lanes_per_register: int | None = None,
                  together: bool | None = None) -> np.ndarray:
-    """Meet-in-the-middle check of m slots on all cores: (m,) bool.
+    """Meet-in-the-middle check of m slots: (m,) bool; one slot runs on the calling thread, more are
+    spread over numba's threads (one slot per thread at a time).
 
     enc_keys/dec_keys: (m, 11, 16) uint8; forward: (m, 8, 16) inputs [seed, cp0..cp6]; backward:
     (m, 8, 16) checkpoints (both overwritten); halves: (m,) int64 = n/2 per slot.
@@ -200,7 +272,8 @@ def verify_slots(enc_keys: np.ndarray, dec_keys: np.ndarray, forward: np.ndarray
         lanes_per_register = 2 if vaes_available() else 1
     if together is None:
         together = lanes_per_register == 2
-    kernel = _kernels.get((lanes_per_register, together))
+    shape = (lanes_per_register, together)
+    kernel = (_serial_kernels.get(shape) if forward.shape[0] == 1 else None) or _kernels.get(shape)
     if kernel is None:
         kernel = _kernels[lanes_per_register, together] = _make_verify_slots(
             _make_meet_in_middle(lanes_per_register, together))

@@ -7,7 +7,7 @@ accel/kernels/pot_verify.c on GPUs. Mixed into the backend classes.
 from __future__ import annotations
 
 import functools
-from typing import Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -37,13 +37,21 @@ def _check_items(items: Sequence[PotItem]) -> list[tuple[bytes, int, list[bytes]
     return out
 
 
-def _slot_arrays(items: list[tuple[bytes, int, list[bytes]]]) -> tuple[np.ndarray, ...]:
+def _numpy_round_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    enc = expand_keys(keys)
+    return enc, inverse_cipher_keys(enc)
+
+
+def _slot_arrays(items: list[tuple[bytes, int, list[bytes]]],
+                 round_keys: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] = _numpy_round_keys,
+                 ) -> tuple[np.ndarray, ...]:
     """Round keys and chain start states of m slots: enc_keys, dec_keys (m, 11, 16); forward
-    (m, 8, 16) = [seed, cp0..cp6]; backward (m, 8, 16) = [cp0..cp7]; halves (m,) int64 = n / 2."""
+    (m, 8, 16) = [seed, cp0..cp6]; backward (m, 8, 16) = [cp0..cp7]; halves (m,) int64 = n / 2.
+    round_keys: (m, 16) keys -> (enc_keys, dec_keys) (numpy by default; the AES-NI path passes its
+    compiled twin, which has no fixed cost)."""
     m = len(items)
     keys = np.frombuffer(b"".join(pot_key(seed) for seed, _, _ in items), dtype=np.uint8).reshape(m, 16)
-    enc = expand_keys(keys)
-    dec = inverse_cipher_keys(enc)
+    enc, dec = round_keys(keys)
     forward = np.frombuffer(b"".join(seed + b"".join(cps[:-1]) for seed, _, cps in items),
                             dtype=np.uint8).reshape(m, POT_CHECKPOINTS, AES_BLOCK_BYTES).copy()
     backward = np.frombuffer(b"".join(b"".join(cps) for _, _, cps in items),
@@ -96,9 +104,9 @@ class PotCpu:
             return []
         if not _aesni():
             return verify_with_openssl(checked)
-        from accel.pot.aesni import verify_slots  # noqa: PLC0415 - numba compile on first use
+        from accel.pot.aesni import round_keys, verify_slots  # noqa: PLC0415 - numba compile on first use
 
-        return [bool(v) for v in verify_slots(*_slot_arrays(checked))]
+        return [bool(v) for v in verify_slots(*_slot_arrays(checked, round_keys))]
 
 
 class PotGpu:

@@ -146,3 +146,27 @@ def test_every_aesni_lane_shape_agrees(lanes, together):
     bad = [*CHECKPOINTS[:7], bytes(16)]
     arrays = _slot_arrays([(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)])
     assert aesni.verify_slots(*arrays, lanes_per_register=lanes, together=together).tolist() == [True, False, False]
+
+
+def test_compiled_round_keys_match_the_numpy_schedule():
+    aesni = pytest.importorskip("accel.pot.aesni")
+    from accel.pot.key_schedule import expand_keys, inverse_cipher_keys
+
+    keys = np.random.default_rng(7).integers(0, 256, (20, 16), dtype=np.uint8)
+    keys[0] = 0
+    keys[1] = 255
+    enc, dec = aesni.round_keys(keys)
+    assert np.array_equal(enc, expand_keys(keys))
+    assert np.array_equal(dec, inverse_cipher_keys(expand_keys(keys)))
+
+
+@pytest.mark.parametrize("slots", [1, 3])
+def test_single_slot_serial_and_batch_paths_agree(slots):
+    aesni = pytest.importorskip("accel.pot.aesni")
+    if not aesni.aesni_available():
+        pytest.skip("this CPU lacks AES-NI")
+    from accel.pot.ops import _slot_arrays
+
+    bad = [*CHECKPOINTS[:7], bytes(16)]
+    items = [(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)][:slots]
+    assert aesni.verify_slots(*_slot_arrays(items, aesni.round_keys)).tolist() == [True, False, False][:slots]
