@@ -67,15 +67,31 @@ def vaes_available() -> bool:
     return aesni_available() and {"vaes", "avx2"} <= cpu_flags() and {"vaes", "avx"} <= host
 
 
+_BROADCAST_128 = ir.Constant(ir.VectorType(ir.IntType(32), 4), [0, 1, 0, 1])  # (lo, hi) -> (lo, hi, lo, hi)
+
+
+def _launder(builder, pointer):
+    """`pointer`, hidden from the optimiser for one loop iteration (an empty asm with side effects).
+
+    Round keys loaded through it cannot be hoisted out of the loop, so LLVM reloads them from L1 each
+    step (10 cheap loads per 80 AES rounds) instead of keeping 10 keys in registers and spilling chain
+    states to the stack, which would put a store-to-load round trip on every chain's critical path
+    (16 vector registers: 8 states + 10 keys do not fit; seen in the generated code, ~20% slower).
+    """
+    fnty = ir.FunctionType(pointer.type, [pointer.type])
+    return builder.asm(fnty, "", "=r,0", [pointer], side_effect=True)
+
+
 def _emit_chain_loop(builder, vec, chains, steps) -> None:
     """Emit `for step in range(steps)` advancing every chain one AES per step, states in registers.
 
-    chains: [(pointers to the group's state registers, whitening key, [(aes intrinsic, round key)] * 10)];
-    states are loaded and whitened before the loop and stored (un-whitened) after it.
+    chains: [(pointers to the group's state registers, whitening key, [(aes intrinsic, round key)] * 10,
+    round-key pointer)], a round key being a register value or an int r: round key r, loaded in the loop
+    through the laundered round-key pointer (one 16-byte key, broadcast to both lanes of a 256-bit
+    register). States are loaded and whitened before the loop and stored (un-whitened) after it.
     """
-    pointers = [p for ptrs, _, _ in chains for p in ptrs]
-    whitening = [w for ptrs, w, _ in chains for _ in ptrs]
-    rounds = [rs for ptrs, _, rs in chains for _ in ptrs]
+    pointers = [p for ptrs, _, _, _ in chains for p in ptrs]
+    whitening = [w for ptrs, w, _, _ in chains for _ in ptrs]
     initial = [builder.xor(builder.load(p, align=1), w) for p, w in zip(pointers, whitening)]
     pre = builder.block
     header = builder.append_basic_block("pot.chain.header")
@@ -91,26 +107,45 @@ def _emit_chain_loop(builder, vec, chains, steps) -> None:
     builder.cbranch(builder.icmp_signed("<", step, steps), body, done)
     builder.position_at_end(body)
     states = list(phis)
+    key_bases = [_launder(builder, kp) for _, _, _, kp in chains]
     for r in range(AES128_ROUNDS):  # round-major order: all chains take round r together
-        states = [builder.call(rs[r][0], [s, rs[r][1]]) for s, rs in zip(states, rounds)]
+        out = []
+        for (ptrs, _, rounds, _), base in zip(chains, key_bases):
+            fn, key = rounds[r]
+            if isinstance(key, int):
+                key = builder.load(builder.gep(base, [ir.Constant(_I64, key)]), align=1)
+                if vec.count == 4:
+                    key = builder.shuffle_vector(key, key, _BROADCAST_128)
+            out.extend(builder.call(fn, [st, key]) for st in states[len(out):len(out) + len(ptrs)])
+        states = out
     end = builder.block
     step.add_incoming(builder.add(step, ir.Constant(_I64, 1)), end)
     for phi, v in zip(phis, states):
         phi.add_incoming(v, end)
     builder.branch(header)
     builder.position_at_end(done)
-    for p, s, w in zip(pointers, phis, whitening):
-        builder.store(builder.xor(s, w), p, align=1)
+    for p, st, w in zip(pointers, phis, whitening):
+        builder.store(builder.xor(st, w), p, align=1)
 
 
-def _make_meet_in_middle(lanes_per_register: int, together: bool):
-    """An intrinsic running the 8 forward and 8 backward chains of one slot `half` steps.
+SCHEDULES = ("forward", "split", "together")
+
+
+def _make_meet_in_middle(lanes_per_register: int, schedule: str):
+    """An intrinsic checking the 8 segments of one slot in place.
 
     Args of the intrinsic (uint8 C-contiguous arrays): enc_keys (11, 16), dec_keys (11, 16) (the
     equivalent inverse cipher's keys in use order), forward (8, 16) and backward (8, 16) states,
-    updated in place; half: int64 steps. lanes_per_register: 1 (xmm, AES-NI) or 2 (ymm, VAES);
-    together: one loop for all 16 chains, or a loop for the forward ones and then one for the backward.
+    updated in place; half: int64 = n / 2 (n = iterations / 8, the segment length).
+    lanes_per_register: 1 (xmm, AES-NI) or 2 (ymm, VAES). schedule:
+      "forward": the 8 forward chains run all n steps in one loop (backward untouched: the checkpoints),
+        no decryption (AES decryption rounds are slower than encryption ones on some CPUs, e.g. Zen);
+      "split": meet in the middle, 8 forward chains n/2 steps, then the 8 backward ones n/2 steps;
+      "together": meet in the middle, all 16 chains in one loop (for VAES: 8 ymm registers).
+    Afterwards forward == backward iff every segment checks.
     """
+    if schedule not in SCHEDULES:
+        raise ValueError(f"schedule must be one of {SCHEDULES}, got {schedule!r}")
     vec = ir.VectorType(_I64, 2 * lanes_per_register)
     suffix = ".256" if lanes_per_register == 2 else ""
     registers = POT_CHECKPOINTS // lanes_per_register
@@ -126,31 +161,32 @@ def _make_meet_in_middle(lanes_per_register: int, together: bool):
             aes = {name: cgutils.get_or_insert_function(builder.module, fnty, f"llvm.x86.aesni.{name}{suffix}")
                    for name in ("aesenc", "aesenclast", "aesdec", "aesdeclast")}
 
-            def load_keys(data):
-                ptr = builder.bitcast(data, key128.as_pointer())
-                keys = []
-                for r in range(AES128_ROUNDS + 1):
-                    k = builder.load(builder.gep(ptr, [ir.Constant(_I64, r)]), align=1)
-                    if lanes_per_register == 2:  # the same key in both 128-bit halves
-                        k = builder.shuffle_vector(k, k, ir.Constant(ir.VectorType(ir.IntType(32), 4), [0, 1, 0, 1]))
-                    keys.append(k)
-                return keys
+            def chains(keys_data, states_data, middle: str, last: str):
+                """One direction: its 8 chains, whitening key 0, rounds 1..9 from memory, and round 10
+                xor key 0 in a register (folds the next step's whitening into this step's last round)."""
+                kp = builder.bitcast(keys_data, key128.as_pointer())
+                k0, k10 = (builder.load(builder.gep(kp, [ir.Constant(_I64, r)]), align=1) for r in (0, AES128_ROUNDS))
+                if lanes_per_register == 2:  # the same key in both 128-bit halves
+                    k0, k10 = (builder.shuffle_vector(k, k, _BROADCAST_128) for k in (k0, k10))
+                sp = builder.bitcast(states_data, vec.as_pointer())
+                return ([builder.gep(sp, [ir.Constant(_I64, i)]) for i in range(registers)], k0,
+                        [(aes[middle], r) for r in range(1, AES128_ROUNDS)] + [(aes[last], builder.xor(k10, k0))],
+                        kp)
 
-            ek = load_keys(arrays[0].data)
-            dk = load_keys(arrays[1].data)
-            ek_last = builder.xor(ek[AES128_ROUNDS], ek[0])  # folds the next step's whitening into this one
-            dk_last = builder.xor(dk[AES128_ROUNDS], dk[0])
-            fwd_ptr = builder.bitcast(arrays[2].data, vec.as_pointer())
-            bwd_ptr = builder.bitcast(arrays[3].data, vec.as_pointer())
-            forward_chains = ([builder.gep(fwd_ptr, [ir.Constant(_I64, i)]) for i in range(registers)], ek[0],
-                              [(aes["aesenc"], ek[r]) for r in range(1, AES128_ROUNDS)]
-                              + [(aes["aesenclast"], ek_last)])
-            backward_chains = ([builder.gep(bwd_ptr, [ir.Constant(_I64, i)]) for i in range(registers)], dk[0],
-                               [(aes["aesdec"], dk[r]) for r in range(1, AES128_ROUNDS)]
-                               + [(aes["aesdeclast"], dk_last)])
-            passes = [[forward_chains, backward_chains]] if together else [[forward_chains], [backward_chains]]
-            for chains in passes:
-                _emit_chain_loop(builder, vec, chains, args[4])
+            def forward_chains():
+                return chains(arrays[0].data, arrays[2].data, "aesenc", "aesenclast")
+
+            def backward_chains():
+                return chains(arrays[1].data, arrays[3].data, "aesdec", "aesdeclast")
+
+            half_steps = args[4]
+            if schedule == "forward":
+                _emit_chain_loop(builder, vec, [forward_chains()], builder.add(half_steps, half_steps))
+            elif schedule == "split":  # each pass loads its own keys, so the other's hold no registers
+                _emit_chain_loop(builder, vec, [forward_chains()], half_steps)
+                _emit_chain_loop(builder, vec, [backward_chains()], half_steps)
+            else:
+                _emit_chain_loop(builder, vec, [forward_chains(), backward_chains()], half_steps)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -159,7 +195,7 @@ def _make_meet_in_middle(lanes_per_register: int, together: bool):
 
 
 def _make_verify_slots(meet_in_middle):
-    """An uncached prange kernel for another (lanes, together) shape (used by tests and benchmarks)."""
+    """An uncached prange kernel for another (lanes, schedule) shape (used by tests and benchmarks)."""
 
     def verify_slots(enc_keys, dec_keys, forward, backward, halves, ok):
         for i in nb.prange(forward.shape[0]):
@@ -170,11 +206,14 @@ def _make_verify_slots(meet_in_middle):
 
 
 # The two shapes used by default, written out as module-level functions so that numba's disk cache
-# keeps one entry each: 128-bit AES-NI runs the 8 forward chains, then the 8 backward ones, so that
-# 8 states and the keys fit the 16 vector registers (measured faster than 16 chains at once);
-# VAES holds 2 chains per register and runs all 16 chains in one loop.
-_mitm_aesni = _make_meet_in_middle(1, together=False)
-_mitm_vaes = _make_meet_in_middle(2, together=True)
+# keeps one entry each. 128-bit AES-NI runs the 8 forward chains for the whole segment: 8 states fit
+# the 16 vector registers next to the round keys, and 8 chains in flight cover the AES latency (4
+# cycles, 2 rounds a cycle on Zen 1), so one core does 8 AES in the time the prover does one. Measured
+# on Zen 1 (EPYC, CPU time of one thread, 2^23 iterations): "forward" 2.04 ns per AES, "split" 2.05,
+# "together" 2.46 (16 states leave no register for keys: states spill); the prover 17.9 (~8.8x).
+# VAES holds 2 chains per register and runs all 16 meet-in-the-middle chains in one loop.
+_mitm_aesni = _make_meet_in_middle(1, "forward")
+_mitm_vaes = _make_meet_in_middle(2, "together")
 
 
 @nb.njit(parallel=True, cache=True)
@@ -207,8 +246,8 @@ def _verify_one_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
         ok[i] = np.all(forward[i] == backward[i])
 
 
-_kernels: dict[tuple[int, bool], object] = {(1, False): _verify_slots_aesni, (2, True): _verify_slots_vaes}
-_serial_kernels: dict[tuple[int, bool], object] = {(1, False): _verify_one_aesni, (2, True): _verify_one_vaes}
+_kernels: dict[tuple[int, str], object] = {(1, "forward"): _verify_slots_aesni, (2, "together"): _verify_slots_vaes}
+_serial_kernels: dict[tuple[int, str], object] = {(1, "forward"): _verify_one_aesni, (2, "together"): _verify_one_vaes}
 
 
 # ------------------------------------------------------------------------------ key schedules (FIPS-197)
@@ -259,24 +298,23 @@ def round_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def verify_slots(enc_keys: np.ndarray, dec_keys: np.ndarray, forward: np.ndarray, backward: np.ndarray,
                  halves: np.ndarray, lanes_per_register: int | None = None,
-                 together: bool | None = None) -> np.ndarray:
-    """Meet-in-the-middle check of m slots: (m,) bool; one slot runs on the calling thread, more are
-    spread over numba's threads (one slot per thread at a time).
+                 schedule: str | None = None) -> np.ndarray:
+    """Check of m slots' segments: (m,) bool; one slot runs on the calling thread, more are spread
+    over numba's threads (one slot per thread at a time).
 
     enc_keys/dec_keys: (m, 11, 16) uint8; forward: (m, 8, 16) inputs [seed, cp0..cp6]; backward:
-    (m, 8, 16) checkpoints (both overwritten); halves: (m,) int64 = n/2 per slot.
-    lanes_per_register: 2 for VAES, 1 for 128-bit AES-NI (default: the best available); together:
-    whether forward and backward chains share one loop (default: only with VAES).
+    (m, 8, 16) checkpoints (both may be overwritten); halves: (m,) int64 = n/2 per slot.
+    lanes_per_register: 2 for VAES, 1 for 128-bit AES-NI (default: the best available); schedule:
+    one of SCHEDULES (see `_make_meet_in_middle`; default "together" with VAES, else "forward").
     """
     if lanes_per_register is None:
         lanes_per_register = 2 if vaes_available() else 1
-    if together is None:
-        together = lanes_per_register == 2
-    shape = (lanes_per_register, together)
+    if schedule is None:
+        schedule = "together" if lanes_per_register == 2 else "forward"
+    shape = (lanes_per_register, schedule)
     kernel = (_serial_kernels.get(shape) if forward.shape[0] == 1 else None) or _kernels.get(shape)
     if kernel is None:
-        kernel = _kernels[lanes_per_register, together] = _make_verify_slots(
-            _make_meet_in_middle(lanes_per_register, together))
+        kernel = _kernels[shape] = _make_verify_slots(_make_meet_in_middle(lanes_per_register, schedule))
     ok = np.zeros(forward.shape[0], dtype=np.bool_)
     kernel(enc_keys, dec_keys, forward, backward, halves, ok)
     return ok

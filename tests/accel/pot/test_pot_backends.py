@@ -136,16 +136,22 @@ def test_openssl_fallback_verifies_without_aesni():
         True, False, False]
 
 
-@pytest.mark.parametrize("lanes,together", [(1, False), (1, True), (2, True), (2, False)])
-def test_every_aesni_lane_shape_agrees(lanes, together):
+@pytest.mark.parametrize("lanes", [1, 2])
+@pytest.mark.parametrize("schedule", ["forward", "split", "together"])
+def test_every_aesni_lane_shape_agrees(lanes, schedule):
+    """Every (register width, chain schedule) of the AES-NI verifier, with and without the parallel loop;
+    iterations 512 vs 1024 also catch a schedule that runs the wrong number of steps."""
     aesni = pytest.importorskip("accel.pot.aesni")
     if not aesni.aesni_available() or (lanes == 2 and not aesni.vaes_available()):
         pytest.skip("this CPU lacks the AES instructions for this shape")
     from accel.pot.ops import _slot_arrays
 
     bad = [*CHECKPOINTS[:7], bytes(16)]
-    arrays = _slot_arrays([(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)])
-    assert aesni.verify_slots(*arrays, lanes_per_register=lanes, together=together).tolist() == [True, False, False]
+    items = [(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)]
+    for batch in (items, items[:1]):  # the prange kernel and the serial one
+        arrays = _slot_arrays(batch)
+        assert aesni.verify_slots(*arrays, lanes_per_register=lanes, schedule=schedule).tolist() == [
+            True, False, False][:len(batch)]
 
 
 def test_compiled_round_keys_match_the_numpy_schedule():
