@@ -15,7 +15,9 @@ and the FFTs never convert; recover multiplies data by data and works in Montgom
 """
 from __future__ import annotations
 
+import contextlib
 import functools
+from typing import Iterator
 
 import numba as nb
 import numpy as np
@@ -23,12 +25,17 @@ import numpy as np
 from accel.erasure.constants import MODULUS, MONT_R, RECOVERY_SHIFT
 from accel.erasure.domain import root_of_unity
 from accel.erasure.fr import ints_to_limbs
-from accel.erasure.fr_cpu import ONE_MONT, R2_0, R2_1, R2_2, R2_3, ZERO, ONE, fr_add, fr_neg, fr_sub, mont_inverse, mont_mul, mul_row
+from accel.erasure.fr_cpu import (ONE_MONT, P0, P1, P2, P3, R2_0, R2_1, R2_2, R2_3, ZERO, ONE, _sbb, fr_add, fr_neg,
+                                   fr_sub, mont_inverse, mont_mul, mul_row)
 
 SCHOOLBOOK_MAX_DEGREE = 16  # zero-polynomial tree levels up to this degree multiply directly, larger by NTT
 INVERSION_CHUNK = 1024  # batch inversion: one Fermat inversion per chunk of this many values
 BLOCK_LOG = 10  # NTT stages with half-size < 2^10 run within blocks of 1,024 values (32 KiB)
 COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache lines per row)
+# Work below this many values runs on the calling thread only: a parallel region costs a thread wake-up
+# and a join (microseconds on an idle machine, a scheduler time slice on a loaded one), which is more than
+# a 4,096-value extend is worth; ckzg's compute_cells, the peer, is single-threaded as well.
+PARALLEL_MIN_VALUES = 1 << 14
 
 
 # ------------------------------------------------------------------------------ numba kernels
@@ -119,6 +126,24 @@ def _stage_in_columns(x, base, log_n, log_block, log_h, lo_first, lo_count, tw, 
                 _butterfly_dif(x, i0, i0 + h, tw, j << shift)
 
 
+@nb.njit(cache=True)
+def _block_stages(x, start, log_block, tw, log_tw, dit):
+    """All stages with half-size < 2^log_block on the contiguous block of 2^log_block values at `start`
+    (DIT: smallest first; DIF: largest first)."""
+    for s in range(log_block):
+        log_h = s if dit else log_block - 1 - s
+        _stage_in_block(x, start, log_block, log_h, tw, log_tw, dit)
+
+
+@nb.njit(cache=True)
+def _column_stages(x, base, log_n, log_block, lo, tw, log_tw, dit):
+    """All stages with half-size >= 2^log_block of the transform at `base`, on the values whose index
+    mod 2^log_block lies in [lo, lo + COLUMN_CHUNK) (DIT: smallest first; DIF: largest first)."""
+    for s in range(log_n - log_block):
+        log_h = log_block + s if dit else log_n - 1 - s
+        _stage_in_columns(x, base, log_n, log_block, log_h, lo, COLUMN_CHUNK, tw, log_tw, dit)
+
+
 @nb.njit(parallel=True, cache=True)
 def _ntt(x, rows, log_n, tw, log_tw, dit):
     """Both NTTs in two parallel phases, so that a whole transform costs two thread synchronisations:
@@ -131,28 +156,235 @@ def _ntt(x, rows, log_n, tw, log_tw, dit):
     for phase in range(2):
         if (phase == 0) == dit:
             for b in nb.prange(blocks):
-                for s in range(log_block):
-                    log_h = s if dit else log_block - 1 - s
-                    _stage_in_block(x, b << log_block, log_block, log_h, tw, log_tw, dit)
+                _block_stages(x, b << log_block, log_block, tw, log_tw, dit)
         elif log_n > log_block:
             for task in nb.prange(rows * chunks):
                 row = task // chunks
-                lo = (task - row * chunks) * COLUMN_CHUNK
-                for s in range(log_n - log_block):
-                    log_h = log_block + s if dit else log_n - 1 - s
-                    _stage_in_columns(x, row * n, log_n, log_block, log_h, lo, COLUMN_CHUNK, tw, log_tw, dit)
+                _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
+
+
+@nb.njit(cache=True)
+def _ntt_serial(x, rows, log_n, tw, log_tw, dit):
+    """`_ntt` on the calling thread (the same phases, in order)."""
+    log_block = min(log_n, BLOCK_LOG)
+    n = 1 << log_n
+    blocks = rows << (log_n - log_block)
+    chunks = (1 << log_block) // COLUMN_CHUNK
+    for phase in range(2):
+        if (phase == 0) == dit:
+            for b in range(blocks):
+                _block_stages(x, b << log_block, log_block, tw, log_tw, dit)
+        elif log_n > log_block:
+            for task in range(rows * chunks):
+                row = task // chunks
+                _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
+
+
+def use_threads(values: int) -> bool:
+    """Whether work on `values` field elements is worth a parallel region."""
+    return values >= PARALLEL_MIN_VALUES and nb.get_num_threads() > 1
+
+
+@contextlib.contextmanager
+def threads_for(values: int) -> Iterator[None]:
+    """Within: parallel kernels use one thread when `values` is below PARALLEL_MIN_VALUES (numba's
+    thread count is per calling thread, so other threads are unaffected)."""
+    before = nb.get_num_threads()
+    if values >= PARALLEL_MIN_VALUES or before == 1:
+        yield
+        return
+    nb.set_num_threads(1)
+    try:
+        yield
+    finally:
+        nb.set_num_threads(before)
+
+
+def _run_ntt(x: np.ndarray, rows: int, log_n: int, tw: np.ndarray, log_tw: int, dit: bool) -> None:
+    if log_n:
+        (_ntt if use_threads(rows << log_n) else _ntt_serial)(x, rows, log_n, tw, log_tw, dit)
 
 
 def ntt_dif(x: np.ndarray, rows: int, log_n: int, tw: np.ndarray, log_tw: int) -> None:
     """In-place DIF NTT of `rows` transforms of size 2^log_n: natural in, bit-reversed out."""
-    if log_n:
-        _ntt(x, rows, log_n, tw, log_tw, False)
+    _run_ntt(x, rows, log_n, tw, log_tw, False)
 
 
 def ntt_dit(x: np.ndarray, rows: int, log_n: int, tw: np.ndarray, log_tw: int) -> None:
     """In-place DIT NTT of `rows` transforms of size 2^log_n: bit-reversed in, natural out."""
-    if log_n:
-        _ntt(x, rows, log_n, tw, log_tw, True)
+    _run_ntt(x, rows, log_n, tw, log_tw, True)
+
+
+# ------------------------------------------------------------------------------ bytes <-> limbs, fused extend
+@nb.njit(inline="always")
+def _load_scalar(src, i, x, j):
+    """x[j] = little-endian limbs of the 32-byte big-endian scalar src[i]; returns True when it is
+    canonical (< r, borrow out of x - r)."""
+    for k in range(4):
+        v = ZERO
+        first = 24 - 8 * k
+        for byte in range(8):
+            v = (v << np.uint64(8)) | np.uint64(src[i, first + byte])
+        x[j, k] = v
+    _, b = _sbb(x[j, 0], P0, ZERO)
+    _, b = _sbb(x[j, 1], P1, b)
+    _, b = _sbb(x[j, 2], P2, b)
+    _, b = _sbb(x[j, 3], P3, b)
+    return b != ZERO
+
+
+@nb.njit(inline="always")
+def _store_scalar(x, j, out, i):
+    """out[i] = 32-byte big-endian encoding of the limbs x[j]."""
+    for k in range(4):
+        v = x[j, k]
+        last = 31 - 8 * k
+        for byte in range(8):
+            out[i, last - byte] = np.uint8(v & np.uint64(0xFF))
+            v >>= np.uint64(8)
+
+
+@nb.njit(cache=True)
+def _load_range(src, x, start, count, bad, task):
+    """Limbs of src[start:start+count]; the first non-canonical index goes to bad[task]."""
+    for i in range(start, start + count):
+        if not _load_scalar(src, i, x, i) and bad[task] < 0:
+            bad[task] = i
+
+
+@nb.njit(cache=True)
+def _store_range(x, out, start, count):
+    for i in range(start, start + count):
+        _store_scalar(x, i, out, i)
+
+
+@nb.njit(cache=True)
+def _load_columns(src, x, base, log_n, log_block, lo, bad, task):
+    """`_load_range` of the values a column task owns (index mod 2^log_block in [lo, lo + COLUMN_CHUNK))."""
+    for hi in range(1 << (log_n - log_block)):
+        i = base + (hi << log_block) + lo
+        for k in range(i, i + COLUMN_CHUNK):
+            if not _load_scalar(src, k, x, k) and (bad[task] < 0 or k < bad[task]):
+                bad[task] = k
+
+
+@nb.njit(cache=True)
+def _store_columns(x, out, base, log_n, log_block, lo):
+    for hi in range(1 << (log_n - log_block)):
+        i = base + (hi << log_block) + lo
+        for k in range(i, i + COLUMN_CHUNK):
+            _store_scalar(x, k, out, k)
+
+
+@nb.njit(cache=True)
+def _extend_block(x, start, log_block, n, tw_inv, tw_fwd, log_n, table):
+    """The middle of extend on one block: small DIF stages, times the extend table, small DIT stages."""
+    _block_stages(x, start, log_block, tw_inv, log_n, False)
+    for i in range(start, start + (1 << log_block)):
+        mul_row(x, i, table, i & (n - 1))
+    _block_stages(x, start, log_block, tw_fwd, log_n, True)
+
+
+@nb.njit(cache=True)
+def _column_task(src, out, x, task, chunks, n, log_n, log_block, tw, dit, bad):
+    """Large stages of one column chunk; DIF (the first phase of extend) loads the bytes first, DIT (the
+    last) stores them after."""
+    row = task // chunks
+    lo = (task - row * chunks) * COLUMN_CHUNK
+    if not dit:
+        _load_columns(src, x, row * n, log_n, log_block, lo, bad, task)
+    _column_stages(x, row * n, log_n, log_block, lo, tw, log_n, dit)
+    if dit:
+        _store_columns(x, out, row * n, log_n, log_block, lo)
+
+
+@nb.njit(cache=True)
+def _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad):
+    """Extend of transforms that fit in one block (n <= 2^BLOCK_LOG): load, transform, store."""
+    start = b << log_block
+    _load_range(src, x, start, 1 << log_block, bad, b)
+    _extend_block(x, start, log_block, n, tw_inv, tw_fwd, log_n, table)
+    _store_range(x, out, start, 1 << log_block)
+
+
+@nb.njit(parallel=True, cache=True)
+def _extend_bytes_parallel(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
+    """Parity bytes of `rows` rows of 2^log_n source bytes in three parallel regions (one when a row fits
+    in a block): [load + large DIF stages], [small DIF stages, extend table, small DIT stages],
+    [large DIT stages + store]. bad[task] = first non-canonical flat index seen by that task, else -1."""
+    log_block = min(log_n, BLOCK_LOG)
+    n = 1 << log_n
+    blocks = rows << (log_n - log_block)
+    if log_n > log_block:
+        chunks = (1 << log_block) // COLUMN_CHUNK
+        for task in nb.prange(rows * chunks):
+            _column_task(src, out, x, task, chunks, n, log_n, log_block, tw_inv, False, bad)
+        for b in nb.prange(blocks):
+            _extend_block(x, b << log_block, log_block, n, tw_inv, tw_fwd, log_n, table)
+        for task in nb.prange(rows * chunks):
+            _column_task(src, out, x, task, chunks, n, log_n, log_block, tw_fwd, True, bad)
+    else:
+        for b in nb.prange(blocks):
+            _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad)
+
+
+@nb.njit(cache=True)
+def _extend_bytes_serial(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
+    """`_extend_bytes_parallel` on the calling thread (the same tasks, in order)."""
+    log_block = min(log_n, BLOCK_LOG)
+    n = 1 << log_n
+    blocks = rows << (log_n - log_block)
+    if log_n > log_block:
+        chunks = (1 << log_block) // COLUMN_CHUNK
+        for task in range(rows * chunks):
+            _column_task(src, out, x, task, chunks, n, log_n, log_block, tw_inv, False, bad)
+        for b in range(blocks):
+            _extend_block(x, b << log_block, log_block, n, tw_inv, tw_fwd, log_n, table)
+        for task in range(rows * chunks):
+            _column_task(src, out, x, task, chunks, n, log_n, log_block, tw_fwd, True, bad)
+    else:
+        for b in range(blocks):
+            _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad)
+
+
+@nb.njit(parallel=True, cache=True)
+def load_scalars_parallel(src, x, present, bad):
+    """x[i] = limbs of src[i] where present[i % len(present)] (else 0); bad[chunk] as in _load_range."""
+    n = src.shape[0]
+    chunk = 4096
+    size = present.shape[0]
+    for c in nb.prange((n + chunk - 1) // chunk):
+        for i in range(c * chunk, min(n, (c + 1) * chunk)):
+            if present[i % size]:
+                if not _load_scalar(src, i, x, i) and bad[c] < 0:
+                    bad[c] = i
+            else:
+                x[i, 0], x[i, 1], x[i, 2], x[i, 3] = ZERO, ZERO, ZERO, ZERO
+
+
+@nb.njit(cache=True)
+def load_scalars_serial(src, x, present, bad):
+    n = src.shape[0]
+    size = present.shape[0]
+    for i in range(n):
+        if present[i % size]:
+            if not _load_scalar(src, i, x, i) and bad[0] < 0:
+                bad[0] = i
+        else:
+            x[i, 0], x[i, 1], x[i, 2], x[i, 3] = ZERO, ZERO, ZERO, ZERO
+
+
+@nb.njit(parallel=True, cache=True)
+def store_scalars(x, out):
+    """out[i] = 32-byte big-endian encoding of x[i]."""
+    for i in nb.prange(x.shape[0]):
+        _store_scalar(x, i, out, i)
+
+
+@nb.njit(cache=True)
+def store_scalars_serial(x, out):
+    for i in range(x.shape[0]):
+        _store_scalar(x, i, out, i)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -329,6 +561,7 @@ def power_table(base: int, count: int) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=None)
 def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
     """w^j (or w^-j) for j < n/2, w = w_n, Montgomery form (the NTT twiddle table of size n)."""
     w = root_of_unity(1 << log_n)
@@ -366,7 +599,59 @@ def recovery_tables(log_size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return shift_scaled, shift, unshift_scaled
 
 
+@functools.lru_cache(maxsize=None)
+def inverse_size(log_n: int) -> np.ndarray:
+    """1 / 2^log_n in Montgomery form, shape (1, 4)."""
+    return mont_constant(pow(1 << log_n, MODULUS - 2, MODULUS))[None, :]
+
+
+def _first_bad(bad: np.ndarray) -> int:
+    hits = bad[bad >= 0]
+    return int(hits.min()) if hits.size else -1
+
+
 # ------------------------------------------------------------------------------ operations
+def load_scalars(src: np.ndarray, present: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """(m, 32) uint8 big-endian scalars -> ((m, 4) uint64 limbs, index of the first non-canonical one or
+    -1). With `present` (k booleans, k dividing m), row i is taken only where present[i % k] (else 0)."""
+    m = src.shape[0]
+    x = np.empty((m, 4), dtype=np.uint64)
+    mask = np.ones(1, dtype=np.uint8) if present is None else present.astype(np.uint8)
+    if use_threads(m):
+        bad = np.full((m + 4095) // 4096, -1, dtype=np.int64)
+        load_scalars_parallel(src, x, mask, bad)
+    else:
+        bad = np.full(1, -1, dtype=np.int64)
+        load_scalars_serial(src, x, mask, bad)
+    return x, _first_bad(bad)
+
+
+def store_scalars_bytes(x: np.ndarray) -> np.ndarray:
+    """(m, 4) uint64 canonical limbs -> (m, 32) uint8 big-endian scalars."""
+    out = np.empty((x.shape[0], 32), dtype=np.uint8)
+    (store_scalars if use_threads(x.shape[0]) else store_scalars_serial)(x, out)
+    return out
+
+
+def extend_bytes(source: np.ndarray, log_n: int) -> tuple[np.ndarray, int]:
+    """Parity of each row of n = 2^log_n source scalars, bytes to bytes in one compiled call (the
+    conversions run inside the first and last transform phases). source: (rows * n, 32) uint8
+    big-endian; returns ((rows * n, 32) uint8 parity, index of the first non-canonical source scalar
+    or -1, in which case the parity is meaningless). The same arithmetic as `extend_rows`."""
+    total = source.shape[0]
+    n = 1 << log_n
+    rows = total // n
+    out = np.empty((total, 32), dtype=np.uint8)
+    x = np.empty((total, 4), dtype=np.uint64)
+    log_block = min(log_n, BLOCK_LOG)
+    tasks = max(rows << (log_n - log_block), rows * ((1 << log_block) // COLUMN_CHUNK))
+    bad = np.full(tasks, -1, dtype=np.int64)
+    kernel = _extend_bytes_parallel if use_threads(total) else _extend_bytes_serial
+    kernel(np.ascontiguousarray(source), out, x, rows, log_n, twiddles(log_n, True), twiddles(log_n),
+           extend_table(log_n), bad)
+    return out, _first_bad(bad)
+
+
 def fft_rows(values: np.ndarray, log_n: int, inverse: bool = False) -> np.ndarray:
     """Natural-order FFT (or inverse FFT, scaled by 1/n) of each row of 2^log_n plain values.
     values: (rows * n, 4) uint64 canonical limbs; returns a new array."""
@@ -375,10 +660,11 @@ def fft_rows(values: np.ndarray, log_n: int, inverse: bool = False) -> np.ndarra
     x = np.ascontiguousarray(values).copy()
     if log_n == 0:
         return x
-    bit_reverse_rows(x, rows, log_n)
-    ntt_dit(x, rows, log_n, twiddles(log_n, inverse), log_n)
-    if inverse:
-        mul_by_constant(x, mont_constant(pow(n, MODULUS - 2, MODULUS))[None, :])
+    with threads_for(x.shape[0]):
+        bit_reverse_rows(x, rows, log_n)
+        ntt_dit(x, rows, log_n, twiddles(log_n, inverse), log_n)
+        if inverse:
+            mul_by_constant(x, inverse_size(log_n))
     return x
 
 

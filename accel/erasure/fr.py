@@ -77,10 +77,15 @@ def rows_to_limbs(rows: np.ndarray, what: str = "scalars") -> np.ndarray:
     out = np.ascontiguousarray(flat[:, ::-1]).view("<u8").astype(np.uint64, copy=False)
     bad = ~limbs_below_modulus(out)
     if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        index = np.unravel_index(i, lead) if len(lead) > 1 else i
-        raise ValueError(f"{what}[{index}]: non-canonical scalar {bytes(flat[i]).hex()} (value >= r)")
+        raise non_canonical_error(what, flat, int(np.flatnonzero(bad)[0]), lead)
     return out.reshape(*lead, 4)
+
+
+def non_canonical_error(what: str, flat: np.ndarray, i: int, lead: tuple[int, ...]) -> ValueError:
+    """The ValueError for the non-canonical scalar at flat index i of (m, 32) rows `flat` that have the
+    leading shape `lead` (the index is reported in that shape)."""
+    index = tuple(int(v) for v in np.unravel_index(i, lead)) if len(lead) > 1 else i
+    return ValueError(f"{what}[{index}]: non-canonical scalar {bytes(flat[i]).hex()} (value >= r)")
 
 
 def scalars_to_limbs(scalars: Scalars, what: str = "scalars") -> np.ndarray:
@@ -109,9 +114,13 @@ def limbs_to_rows(limbs: np.ndarray) -> np.ndarray:
 
 def limbs_to_list(limbs: np.ndarray) -> list[bytes]:
     """(n, 4) uint64 canonical limbs -> list of n 32-byte big-endian scalars."""
-    rows = limbs_to_rows(limbs)
-    raw = rows.tobytes()
-    return [raw[i:i + SCALAR_BYTES] for i in range(0, len(raw), SCALAR_BYTES)]
+    return rows_to_list(limbs_to_rows(limbs))
+
+
+def rows_to_list(rows: np.ndarray) -> list[bytes]:
+    """(n, 32) uint8 -> list of n 32-byte bytes objects (numpy's 32-byte void items become bytes in
+    one C loop, about 5x faster than slicing one bytes object in Python)."""
+    return np.ascontiguousarray(rows).reshape(-1, SCALAR_BYTES).view(f"V{SCALAR_BYTES}").ravel().tolist()
 
 
 def ints_to_limbs(values: Sequence[int]) -> np.ndarray:

@@ -19,7 +19,8 @@ import numpy as np
 
 from accel.erasure.constants import SCALAR_BYTES
 from accel.erasure.domain import log2_size
-from accel.erasure.fr import Scalars, limbs_to_list, limbs_to_rows, rows_to_limbs, scalar_rows
+from accel.erasure.fr import (Scalars, limbs_to_list, limbs_to_rows, non_canonical_error, rows_to_limbs, rows_to_list,
+                              scalar_rows)
 from accel.erasure.reference import check_shards
 
 
@@ -133,6 +134,36 @@ class _ErasureOps:
 
 class ErasureCpu(_ErasureOps):
     """Erasure coding and Fr NTTs on all CPU cores (numba)."""
+
+    def erasure_extend(self, source: Scalars) -> list[bytes]:
+        """See `_ErasureOps.erasure_extend`; bytes in, bytes out in one compiled call (no limb arrays
+        built in Python)."""
+        if isinstance(source, np.ndarray) and source.ndim != 2:
+            raise ValueError(f"source: expected (n, {SCALAR_BYTES}) uint8, got shape {source.shape}")
+        rows = scalar_rows(source, "source")
+        log_n = log2_size(rows.shape[0], "number of source values")
+        return rows_to_list(self._extend_bytes(rows, log_n, "source", rows.shape[:1]))
+
+    def erasure_extend_batch(self, sources: np.ndarray) -> np.ndarray:
+        """See `_ErasureOps.erasure_extend_batch`."""
+        if not isinstance(sources, np.ndarray) or sources.ndim != 3 or sources.dtype != np.uint8 \
+                or sources.shape[2] != SCALAR_BYTES:
+            raise ValueError(f"sources: expected a (b, n, {SCALAR_BYTES}) uint8 array")
+        b, n = sources.shape[:2]
+        log_n = log2_size(n, "sources row length")
+        flat = np.ascontiguousarray(sources).reshape(b * n, SCALAR_BYTES)
+        return self._extend_bytes(flat, log_n, "sources", (b, n)).reshape(b, n, SCALAR_BYTES)
+
+    @staticmethod
+    def _extend_bytes(flat: np.ndarray, log_n: int, what: str, lead: tuple[int, ...]) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415 - numba compile on first use
+
+        if flat.shape[0] == 0:
+            return flat.copy()
+        out, bad = cpu.extend_bytes(flat, log_n)
+        if bad >= 0:
+            raise non_canonical_error(what, flat, bad, lead)
+        return out
 
     def _extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:
         from accel.erasure import cpu  # noqa: PLC0415 - numba compile on first use
