@@ -1,23 +1,28 @@
 """PoT verification on the CPU with AES-NI (storage_and_time.md 2.1): the 8 segments of a slot run
 interleaved in one core, and slots spread over the cores.
 
-Verification meets in the middle: for segment k, encrypt input_k n/2 times and decrypt
-checkpoint_k n/2 times, then compare. That is 16 independent chains of n/2 AES each, against the
-prover's one chain of 8n; AES-NI issues a round every cycle or two but takes ~4 cycles to finish one,
-so keeping many chains in flight turns the latency-bound prover's work into throughput-bound work
-(ceiling ~8x on one core with 128-bit AES-NI). With VAES (256-bit AES-NI) two chains share one
-instruction, which lifts the ceiling further on CPUs with two 256-bit AES units.
+Segment k checks AES_key^n(input_k) == checkpoint_k (n = iterations / 8): 8 independent chains of n
+AES each, against the prover's one chain of 8n. AES-NI issues up to 2 rounds a cycle but takes ~4
+cycles to finish one, so keeping 8 chains in flight turns the latency-bound prover's work into
+throughput-bound work (ceiling ~8x on one core with 128-bit AES-NI; the prover's CBC loop also pays
+an XOR per step, so ~8.5x measured). With 128-bit AES-NI the 8 chains run forward for all n steps;
+with VAES (256-bit AES-NI) verification meets in the middle instead (8 chains encrypt input_k n/2
+times, 8 decrypt checkpoint_k n/2 times, two chains per instruction in 8 ymm registers), which lifts
+the ceiling on CPUs with two 256-bit AES units.
 
 Why hand-written: numba has no AES and OpenSSL exposes no multi-lane primitive, so the inner loop
 is emitted here as LLVM IR through `numba.extending.intrinsic`, calling `llvm.x86.aesni.aesenc`
-(and `.256` with VAES); numba compiles it into an ordinary `prange` over slots. The encryption
-round key 0 is folded into the last round key (aesenclast with rk10 ^ rk0), as in the reference's
-x86 path, which removes one XOR from every step of every chain (the same for decryption).
+(and `.256` with VAES); numba compiles it into a plain loop over slots (nogil; a thread pool runs
+shares of the slots on the other cores). The encryption round key 0 is folded into the last round
+key (aesenclast with rk10 ^ rk0), as in the reference's x86 path, which removes one XOR from every
+step of every chain (the same for decryption).
 Imported only when the CPU reports AES-NI; `accel.pot.ops` falls back to the OpenSSL chain otherwise.
 """
 from __future__ import annotations
 
 import functools
+import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numba as nb
 import numpy as np
@@ -194,15 +199,15 @@ def _make_meet_in_middle(lanes_per_register: int, schedule: str):
     return meet_in_middle
 
 
-def _make_verify_slots(meet_in_middle):
-    """An uncached prange kernel for another (lanes, schedule) shape (used by tests and benchmarks)."""
+def _make_verify_run(meet_in_middle):
+    """An uncached kernel for another (lanes, schedule) shape (used by tests and benchmarks)."""
 
-    def verify_slots(enc_keys, dec_keys, forward, backward, halves, ok):
-        for i in nb.prange(forward.shape[0]):
+    def verify_run(enc_keys, dec_keys, forward, backward, halves, ok):
+        for i in range(forward.shape[0]):
             meet_in_middle(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
             ok[i] = np.all(forward[i] == backward[i])
 
-    return nb.njit(parallel=True)(verify_slots)
+    return nb.njit(nogil=True)(verify_run)
 
 
 # The two shapes used by default, written out as module-level functions so that numba's disk cache
@@ -216,38 +221,40 @@ _mitm_aesni = _make_meet_in_middle(1, "forward")
 _mitm_vaes = _make_meet_in_middle(2, "together")
 
 
-@nb.njit(parallel=True, cache=True)
-def _verify_slots_aesni(enc_keys, dec_keys, forward, backward, halves, ok):
-    for i in nb.prange(forward.shape[0]):
-        _mitm_aesni(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
-        ok[i] = np.all(forward[i] == backward[i])
-
-
-@nb.njit(parallel=True, cache=True)
-def _verify_slots_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
-    for i in nb.prange(forward.shape[0]):
-        _mitm_vaes(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
-        ok[i] = np.all(forward[i] == backward[i])
-
-
-# Serial twins for one slot (`pot_verify`): a prange launch wakes the whole thread pool, which costs
-# ~0.1 ms idle and several ms when the other cores are busy, for work that runs on one core anyway.
-@nb.njit(cache=True)
-def _verify_one_aesni(enc_keys, dec_keys, forward, backward, halves, ok):
+# One slot per call of these compiled loops, released from the GIL: `verify_slots` runs them on the
+# calling thread for one slot and on a small thread pool, one contiguous share of the slots per
+# thread, for many. (A numba prange loop costs a thread-pool launch per call and, with the OpenMP
+# layer, leaves its workers spinning afterwards, which on a loaded machine steals the core that the
+# next slot, or the prover, needs.)
+@nb.njit(cache=True, nogil=True)
+def _verify_run_aesni(enc_keys, dec_keys, forward, backward, halves, ok):
     for i in range(forward.shape[0]):
         _mitm_aesni(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
         ok[i] = np.all(forward[i] == backward[i])
 
 
-@nb.njit(cache=True)
-def _verify_one_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
+@nb.njit(cache=True, nogil=True)
+def _verify_run_vaes(enc_keys, dec_keys, forward, backward, halves, ok):
     for i in range(forward.shape[0]):
         _mitm_vaes(enc_keys[i], dec_keys[i], forward[i], backward[i], halves[i])
         ok[i] = np.all(forward[i] == backward[i])
 
 
-_kernels: dict[tuple[int, str], object] = {(1, "forward"): _verify_slots_aesni, (2, "together"): _verify_slots_vaes}
-_serial_kernels: dict[tuple[int, str], object] = {(1, "forward"): _verify_one_aesni, (2, "together"): _verify_one_vaes}
+_kernels: dict[tuple[int, str], object] = {(1, "forward"): _verify_run_aesni, (2, "together"): _verify_run_vaes}
+
+
+@functools.lru_cache(maxsize=1)
+def _thread_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="pot-verify")
+
+
+def _shares(halves: np.ndarray, parts: int) -> list[tuple[int, int]]:
+    """Split slots 0..m into `parts` contiguous ranges of about equal work (sum of halves)."""
+    work = np.cumsum(halves, dtype=np.float64)
+    # each share ends just after the slot where the running work reaches its target
+    cuts = np.searchsorted(work, work[-1] * np.arange(1, parts) / parts, side="left") + 1
+    bounds = [0, *sorted(set(int(c) for c in cuts) - {0, len(halves)}), len(halves)]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 # ------------------------------------------------------------------------------ key schedules (FIPS-197)
@@ -299,8 +306,8 @@ def round_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def verify_slots(enc_keys: np.ndarray, dec_keys: np.ndarray, forward: np.ndarray, backward: np.ndarray,
                  halves: np.ndarray, lanes_per_register: int | None = None,
                  schedule: str | None = None) -> np.ndarray:
-    """Check of m slots' segments: (m,) bool; one slot runs on the calling thread, more are spread
-    over numba's threads (one slot per thread at a time).
+    """Check of m slots' segments: (m,) bool; one slot runs on the calling thread, more are split into
+    numba.get_num_threads() contiguous shares of about equal work, one per thread.
 
     enc_keys/dec_keys: (m, 11, 16) uint8; forward: (m, 8, 16) inputs [seed, cp0..cp6]; backward:
     (m, 8, 16) checkpoints (both may be overwritten); halves: (m,) int64 = n/2 per slot.
@@ -312,9 +319,17 @@ def verify_slots(enc_keys: np.ndarray, dec_keys: np.ndarray, forward: np.ndarray
     if schedule is None:
         schedule = "together" if lanes_per_register == 2 else "forward"
     shape = (lanes_per_register, schedule)
-    kernel = (_serial_kernels.get(shape) if forward.shape[0] == 1 else None) or _kernels.get(shape)
+    kernel = _kernels.get(shape)
     if kernel is None:
-        kernel = _kernels[shape] = _make_verify_slots(_make_meet_in_middle(lanes_per_register, schedule))
+        kernel = _kernels[shape] = _make_verify_run(_make_meet_in_middle(lanes_per_register, schedule))
+    arrays = (enc_keys, dec_keys, forward, backward, halves)
     ok = np.zeros(forward.shape[0], dtype=np.bool_)
-    kernel(enc_keys, dec_keys, forward, backward, halves, ok)
+    threads = min(nb.get_num_threads(), forward.shape[0])
+    if threads <= 1:
+        kernel(*arrays, ok)
+        return ok
+    futures = [_thread_pool().submit(kernel, *(a[lo:hi] for a in arrays), ok[lo:hi])
+               for lo, hi in _shares(halves, threads)]
+    for f in futures:
+        f.result()
     return ok

@@ -139,7 +139,7 @@ def test_openssl_fallback_verifies_without_aesni():
 @pytest.mark.parametrize("lanes", [1, 2])
 @pytest.mark.parametrize("schedule", ["forward", "split", "together"])
 def test_every_aesni_lane_shape_agrees(lanes, schedule):
-    """Every (register width, chain schedule) of the AES-NI verifier, with and without the parallel loop;
+    """Every (register width, chain schedule) of the AES-NI verifier, on one thread and on several;
     iterations 512 vs 1024 also catch a schedule that runs the wrong number of steps."""
     aesni = pytest.importorskip("accel.pot.aesni")
     if not aesni.aesni_available() or (lanes == 2 and not aesni.vaes_available()):
@@ -148,7 +148,7 @@ def test_every_aesni_lane_shape_agrees(lanes, schedule):
 
     bad = [*CHECKPOINTS[:7], bytes(16)]
     items = [(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)]
-    for batch in (items, items[:1]):  # the prange kernel and the serial one
+    for batch in (items, items[:1]):  # shares on the thread pool; one slot on the calling thread
         arrays = _slot_arrays(batch)
         assert aesni.verify_slots(*arrays, lanes_per_register=lanes, schedule=schedule).tolist() == [
             True, False, False][:len(batch)]
@@ -176,3 +176,14 @@ def test_single_slot_serial_and_batch_paths_agree(slots):
     bad = [*CHECKPOINTS[:7], bytes(16)]
     items = [(SEED, 512, CHECKPOINTS), (SEED, 512, bad), (SEED, 1024, CHECKPOINTS)][:slots]
     assert aesni.verify_slots(*_slot_arrays(items, aesni.round_keys)).tolist() == [True, False, False][:slots]
+
+
+def test_shares_split_slots_by_work():
+    aesni = pytest.importorskip("accel.pot.aesni")
+    assert aesni._shares(np.array([5, 5, 5, 5]), 2) == [(0, 2), (2, 4)]
+    assert aesni._shares(np.array([30, 1, 1, 1]), 2) == [(0, 1), (1, 4)]
+    assert aesni._shares(np.array([1, 1]), 4) == [(0, 1), (1, 2)]
+    for m in range(1, 9):
+        spans = aesni._shares(np.ones(m, dtype=np.int64), 3)
+        assert spans[0][0] == 0 and spans[-1][1] == m and all(a < b for a, b in spans)
+        assert all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1))
