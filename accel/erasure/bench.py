@@ -84,21 +84,36 @@ def ckzg_setup_file(parameters: Path | None = None, cache_dir: Path | None = Non
     return out
 
 
-def _timed(fn: Callable[[], Any], repeat: int, warmup: bool = True) -> list[float]:
+class _Times(list):
+    """Wall-clock seconds per run, with the process CPU seconds of the same runs in `.cpu` (the CPU time
+    of all threads: on a shared machine it shows the work when the wall clock shows the load)."""
+    cpu: list[float]
+
+
+def _timed(fn: Callable[[], Any], repeat: int, warmup: bool = True,
+           prepare: Callable[[], Any] | None = None) -> _Times:
+    """Times of `repeat` runs of fn() (or fn(prepare()) with a fresh untimed argument per run)."""
     if warmup:
-        fn()  # warm-up: compilation, caches, twiddle tables
-    times = []
+        fn() if prepare is None else fn(prepare())  # warm-up: compilation, caches, twiddle tables
+    times = _Times()
+    times.cpu = []
     for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
+        arg = None if prepare is None else prepare()
+        t, c = time.perf_counter(), time.process_time()
+        fn() if prepare is None else fn(arg)
         times.append(time.perf_counter() - t)
+        times.cpu.append(time.process_time() - c)
     return times
 
 
 def _summary(times: list[float], elements: int) -> dict[str, float]:
     med = statistics.median(times)
-    return {"median_s": med, "min_s": min(times), "max_s": max(times),
-            "ns_per_element": med / elements * 1e9, "runs": len(times)}
+    out = {"median_s": med, "min_s": min(times), "max_s": max(times),
+           "ns_per_element": med / elements * 1e9, "runs": len(times)}
+    if getattr(times, "cpu", None):
+        out["cpu_median_s"] = statistics.median(times.cpu)
+        out["cpu_ns_per_element"] = out["cpu_median_s"] / elements * 1e9
+    return out
 
 
 def random_scalars(count: int, seed: int = 1) -> bytes:
@@ -130,11 +145,16 @@ def measure(backends: list[str] | None = None, repeat: int = 5, log_source: int 
         if recover:
             parity = be.erasure_extend(source)
             full = [v for pair in zip([source[i * 32:(i + 1) * 32] for i in range(n)], parity) for v in pair]
-            keep = set(rng.permutation(2 * n)[:n].tolist())
-            shards = [v if i in keep else None for i, v in enumerate(full)]
+            def random_half() -> list[bytes | None]:  # a fresh erasure pattern per run (CPU caches patterns)
+                keep = set(rng.permutation(2 * n)[:n].tolist())
+                return [v if i in keep else None for i, v in enumerate(full)]
+
+            shards = random_half()
             entry["recover_round_trip_ok"] = be.erasure_recover(shards) == full
-            entry["recover"] = _summary(_timed(lambda: be.erasure_recover(shards), max(1, repeat // 2),
-                                              warmup=False), n)  # the round-trip check warmed it up
+            runs = max(1, repeat // 2)
+            entry["recover"] = _summary(_timed(be.erasure_recover, runs, warmup=False, prepare=random_half), n)
+            entry["recover_same_pattern"] = _summary(_timed(lambda: be.erasure_recover(shards), runs,
+                                                            warmup=False), n)
         results["backends"][name] = entry
     if with_ckzg:
         results["ckzg"] = _measure_ckzg(repeat)
@@ -199,7 +219,9 @@ def run(backend_name: str, quick: bool = True) -> list:
             ops.append(("recover", f"recover 2^{log_n + 1} values from a random half of the shards"))
         for op, what in ops:
             s = entry[op]
-            extra = {"size": n, "seconds": s["median_s"]}
+            extra = {"size": n, "seconds": s["median_s"], "cpu_seconds": s.get("cpu_median_s")}
+            if op == "recover":
+                extra["seconds_same_pattern"] = entry["recover_same_pattern"]["median_s"]
             if op == "extend" and peer_rate:
                 same = n == BLOB_SOURCE
                 if same:  # plotted only where measured (ckzg has the blob size only)
@@ -211,7 +233,8 @@ def run(backend_name: str, quick: bool = True) -> list:
                 op_note = note
             else:
                 op_note = ("no peer: ckzg recovers cells only together with their KZG proofs "
-                           "(recover_cells_and_kzg_proofs), a different workload")
+                           "(recover_cells_and_kzg_proofs), a different workload; a new random erasure "
+                           "pattern each run (extra: seconds_same_pattern, when the pattern recurs)")
             figures.append(Figure("erasure", what, backend_name, n / s["median_s"], "elements/s", n / s["max_s"],
                                   n / s["min_s"], s["runs"], "ckzg" if op == "extend" and peer_rate else None,
                                   peer_rate if op == "extend" else None, op_note, extra,

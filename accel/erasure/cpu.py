@@ -15,8 +15,10 @@ and the FFTs never convert; recover multiplies data by data and works in Montgom
 """
 from __future__ import annotations
 
+import collections
 import contextlib
 import functools
+import threading
 from typing import Iterator
 
 import numba as nb
@@ -717,67 +719,111 @@ def zero_polynomial_mont(missing: np.ndarray, log_size: int) -> np.ndarray:
     return z
 
 
-def recover_values(shards: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """All N evaluations from N shards ((N, 4) plain limbs, rows where `present` is False ignored),
-    following the steps of reference.recover exactly. Returns (N, 4) plain limbs."""
-    size = shards.shape[0]
+@functools.lru_cache(maxsize=None)
+def recovery_tables_bitrev(log_size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(5^j / N, 5^-j / N) of `recovery_tables` in bit-reversed position j (they multiply the
+    bit-reversed output of a DIF transform)."""
+    shift_scaled, _, unshift_scaled = recovery_tables(log_size)
+    order = _bitrev_order(log_size)
+    out = (np.ascontiguousarray(shift_scaled[order]), np.ascontiguousarray(unshift_scaled[order]))
+    for t in out:
+        t.setflags(write=False)
+    return out
+
+
+def _bitrev_order(log_n: int) -> np.ndarray:
+    n = 1 << log_n
+    order = np.zeros(n, dtype=np.int64)
+    for bit in range(log_n):
+        order |= ((np.arange(n) >> bit) & 1) << (log_n - 1 - bit)
+    return order
+
+
+PATTERN_CACHE_ENTRIES = 4  # erasure patterns whose tables are kept (2 x N x 32 bytes each: 4 MiB per record)
+_pattern_cache: collections.OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = collections.OrderedDict()
+_pattern_lock = threading.Lock()
+
+
+def pattern_tables(present: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two tables recovery needs from the erasure pattern alone, natural order, Montgomery form:
+    Z(w^i) and 1 / Z(5 w^i), i < N, Z the zero polynomial of the missing points. Kept for the last
+    PATTERN_CACHE_ENTRIES patterns (the same pattern recurs when rows share it or a record is read again)."""
+    size = present.shape[0]
+    key = size.to_bytes(8, "little") + np.packbits(present).tobytes()
+    with _pattern_lock:
+        hit = _pattern_cache.get(key)
+        if hit is not None:
+            _pattern_cache.move_to_end(key)
+            return hit
     log_size = size.bit_length() - 1
-    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
-    shift_scaled, shift, unshift_scaled = recovery_tables(log_size)
     missing = np.flatnonzero(~present)
     z = np.zeros((size, 4), dtype=np.uint64)
     z[:missing.shape[0] + 1] = zero_polynomial_mont(missing, log_size)
     z_eval = z.copy()
-    ntt_dif(z_eval, 1, log_size, tw_fwd, log_size)  # Z(w^i), bit-reversed
-    ez = np.empty_like(z)
-    gather_bitrev_to_mont(np.ascontiguousarray(shards), present.astype(np.uint8), log_size, ez)
-    mul_pointwise(ez, z_eval)  # E_i Z(w^i), bit-reversed
-    ntt_dit(ez, 1, log_size, tw_inv, log_size)  # N * coefficients of E Z
-    mul_by_table(ez, 1, size, shift_scaled)  # coefficients of (E Z)(5X)
-    ntt_dif(ez, 1, log_size, tw_fwd, log_size)
-    mul_by_table(z, 1, size, shift)  # coefficients of Z(5X)
-    ntt_dif(z, 1, log_size, tw_fwd, log_size)
-    batch_inverse(z, INVERSION_CHUNK)
-    mul_pointwise(ez, z)  # (E Z)(5 w^i) / Z(5 w^i), bit-reversed
-    ntt_dit(ez, 1, log_size, tw_inv, log_size)
-    mul_by_table(ez, 1, size, unshift_scaled)  # coefficients q_j 5^-j
-    ntt_dif(ez, 1, log_size, tw_fwd, log_size)
-    out = np.empty_like(ez)
-    gather_bitrev_from_mont(ez, log_size, out)
-    return out
+    ntt_dif(z_eval, 1, log_size, twiddles(log_size), log_size)  # Z(w^i), bit-reversed
+    bit_reverse_rows(z_eval, 1, log_size)
+    mul_by_table(z, 1, size, recovery_tables(log_size)[1])  # coefficients of Z(5X)
+    ntt_dif(z, 1, log_size, twiddles(log_size), log_size)
+    batch_inverse(z, INVERSION_CHUNK)  # 1 / Z(5 w^i), bit-reversed
+    bit_reverse_rows(z, 1, log_size)
+    for t in (z_eval, z):
+        t.setflags(write=False)
+    with _pattern_lock:
+        _pattern_cache[key] = (z_eval, z)
+        while len(_pattern_cache) > PATTERN_CACHE_ENTRIES:
+            _pattern_cache.popitem(last=False)
+    return z_eval, z
+
+
+def recover_limbs(x: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """In place: rows of N plain limbs ((rows * N, 4), zero where `present` (N,) is False) -> all N
+    values of each row, the steps of reference.recover. Recovery is linear in the data and each of its
+    data-by-data products has one factor fixed by the pattern (Z(w^i), 1 / Z(5 w^i)), so these are
+    Montgomery-form tables, the data stay plain, and DIF/DIT alternate so that no permutation is needed:
+        E Z (natural) -DIF^-1-> N coeffs (bit-rev) * 5^j/N -DIT-> (E Z)(5 w^i) (natural) / Z(5 w^i)
+        -DIF^-1-> N q (bit-rev) * 5^-j/N -DIT-> out (natural).
+    Unlike the reference, the GPU path and the former CPU path, Z(5X) is divided out in natural order:
+    the same field values, so the same bits."""
+    size = present.shape[0]
+    log_size = size.bit_length() - 1
+    rows = x.shape[0] // size
+    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
+    shift_br, unshift_br = recovery_tables_bitrev(log_size)
+    z_eval, inv_z_coset = pattern_tables(present)
+    mul_by_table(x, rows, size, z_eval)  # E_i Z(w^i)
+    ntt_dif(x, rows, log_size, tw_inv, log_size)  # N * coefficients of E Z, bit-reversed
+    mul_by_table(x, rows, size, shift_br)  # coefficients of (E Z)(5X)
+    ntt_dit(x, rows, log_size, tw_fwd, log_size)  # (E Z)(5 w^i), natural
+    mul_by_table(x, rows, size, inv_z_coset)  # R(5 w^i) = (E Z)(5 w^i) / Z(5 w^i)
+    ntt_dif(x, rows, log_size, tw_inv, log_size)  # N * coefficients q_j of R(5X), bit-reversed
+    mul_by_table(x, rows, size, unshift_br)  # q_j 5^-j: coefficients of R(X)
+    ntt_dit(x, rows, log_size, tw_fwd, log_size)  # values, natural
+    return x
+
+
+def recover_bytes(shards: np.ndarray, present: np.ndarray) -> tuple[np.ndarray, int]:
+    """Recovery bytes to bytes: shards (rows * N, 32) uint8 (rows where present[i % N] is False are
+    ignored) -> ((rows * N, 32) uint8 values, -1), or (empty, index of the first non-canonical present
+    shard)."""
+    with threads_for(shards.shape[0]):
+        x, bad = load_scalars(np.ascontiguousarray(shards), present)
+        if bad >= 0:
+            return np.empty((0, 32), dtype=np.uint8), bad
+        return store_scalars_bytes(recover_limbs(x, present)), -1
+
+
+def recover_values(shards: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """All N evaluations from N shards ((N, 4) plain limbs, rows where `present` is False ignored),
+    the steps of reference.recover. Returns (N, 4) plain limbs."""
+    return recover_rows(shards, present)
 
 
 def recover_rows(shards: np.ndarray, present: np.ndarray) -> np.ndarray:
     """`recover_values` of many rows sharing one erasure pattern: shards (rows * N, 4) plain limbs
-    (rows where `present` (N,) is False ignored) -> (rows * N, 4) plain limbs, row by row identical
-    to recover_values. The archiver's reconstruction: 32,768 chunk positions x 256 pieces.
-
-    Recovery is linear in the data and every data-by-data product of the single-row path has one
-    factor that depends only on the pattern (Z(w^i) and 1 / Z(5 w^i)); those become Montgomery-form
-    tables, so the data stay in plain form and every step is one batched transform or table product."""
+    (rows where `present` (N,) is False ignored) -> (rows * N, 4) plain limbs (the archiver's
+    reconstruction: 32,768 chunk positions x 256 pieces)."""
     size = present.shape[0]
-    log_size = size.bit_length() - 1
-    rows = shards.shape[0] // size
-    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
-    shift_scaled, shift, unshift_scaled = recovery_tables(log_size)
-    missing = np.flatnonzero(~present)
-    z = np.zeros((size, 4), dtype=np.uint64)
-    z[:missing.shape[0] + 1] = zero_polynomial_mont(missing, log_size)
-    z_eval = z.copy()
-    ntt_dif(z_eval, 1, log_size, tw_fwd, log_size)  # Z(w^i), bit-reversed, Montgomery form
-    mul_by_table(z, 1, size, shift)  # coefficients of Z(5X)
-    ntt_dif(z, 1, log_size, tw_fwd, log_size)
-    batch_inverse(z, INVERSION_CHUNK)  # 1 / Z(5 w^i), bit-reversed
     x = np.ascontiguousarray(shards).copy()
-    x.reshape(rows, size, 4)[:, missing] = 0
-    bit_reverse_rows(x, rows, log_size)
-    mul_by_table(x, rows, size, z_eval)  # E_i Z(w^i), bit-reversed
-    ntt_dit(x, rows, log_size, tw_inv, log_size)  # N * coefficients of E Z
-    mul_by_table(x, rows, size, shift_scaled)  # coefficients of (E Z)(5X)
-    ntt_dif(x, rows, log_size, tw_fwd, log_size)
-    mul_by_table(x, rows, size, z)  # (E Z)(5 w^i) / Z(5 w^i), bit-reversed
-    ntt_dit(x, rows, log_size, tw_inv, log_size)
-    mul_by_table(x, rows, size, unshift_scaled)  # coefficients q_j 5^-j
-    ntt_dif(x, rows, log_size, tw_fwd, log_size)
-    bit_reverse_rows(x, rows, log_size)
-    return x
+    x.reshape(-1, size, 4)[:, ~present] = 0
+    with threads_for(x.shape[0]):
+        return recover_limbs(x, present)

@@ -45,20 +45,32 @@ def _batch_limbs(values: Scalars, what: str) -> tuple[np.ndarray, int, int, bool
     return rows_to_limbs(rows, what), 1, log_n, False
 
 
-def _shard_limbs(shards: Sequence[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+def _shard_rows(shards: Sequence[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    """2n shards (32-byte scalars or None) -> ((2n, 32) uint8 with zeros where missing, present mask);
+    ValueError naming the first malformed shard. Values are not yet checked against r."""
     if isinstance(shards, (bytes, bytearray, memoryview, str)) or not hasattr(shards, "__len__"):
         raise ValueError("shards: expected a list of 32-byte scalars or None")
     items = list(shards)
-    present = np.array([s is not None for s in items], dtype=bool)
+    present = np.fromiter((s is not None for s in items), dtype=bool, count=len(items))
     check_shards(len(items), int(present.sum()))
-    raw = bytearray(len(items) * SCALAR_BYTES)
+    given = [s for s in items if s is not None]
+    rows = np.zeros((len(items), SCALAR_BYTES), dtype=np.uint8)
+    # Fast path (C loops only): every given shard a bytes/bytearray of the right length.
+    if set(map(type, given)) <= {bytes, bytearray} and set(map(len, given)) <= {SCALAR_BYTES}:
+        if given:
+            rows[present] = np.frombuffer(b"".join(given), dtype=np.uint8).reshape(-1, SCALAR_BYTES)
+        return rows, present
     for i, s in enumerate(items):
         if s is None:
             continue
-        if not isinstance(s, (bytes, bytearray, memoryview)) or len(s) != SCALAR_BYTES:
+        if not isinstance(s, (bytes, bytearray, memoryview)) or len(bytes(s)) != SCALAR_BYTES:
             raise ValueError(f"shards[{i}]: expected {SCALAR_BYTES} bytes or None, got {s!r:.60}")
-        raw[i * SCALAR_BYTES:(i + 1) * SCALAR_BYTES] = s
-    rows = np.frombuffer(bytes(raw), dtype=np.uint8).reshape(-1, SCALAR_BYTES)
+        rows[i] = np.frombuffer(bytes(s), dtype=np.uint8)
+    return rows, present
+
+
+def _shard_limbs(shards: Sequence[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
+    rows, present = _shard_rows(shards)
     return rows_to_limbs(rows, "shards"), present
 
 
@@ -153,6 +165,35 @@ class ErasureCpu(_ErasureOps):
         log_n = log2_size(n, "sources row length")
         flat = np.ascontiguousarray(sources).reshape(b * n, SCALAR_BYTES)
         return self._extend_bytes(flat, log_n, "sources", (b, n)).reshape(b, n, SCALAR_BYTES)
+
+    def erasure_recover(self, shards: Sequence[bytes | None]) -> list[bytes]:
+        """See `_ErasureOps.erasure_recover`; bytes to bytes in compiled code."""
+        rows, present = _shard_rows(shards)
+        return rows_to_list(self._recover_bytes(rows, present, (rows.shape[0],)))
+
+    def erasure_recover_batch(self, shards: np.ndarray, present: Sequence[bool] | np.ndarray) -> np.ndarray:
+        """See `_ErasureOps.erasure_recover_batch`."""
+        if not isinstance(shards, np.ndarray) or shards.ndim != 3 or shards.dtype != np.uint8 \
+                or shards.shape[2] != SCALAR_BYTES:
+            raise ValueError(f"shards: expected a (b, 2n, {SCALAR_BYTES}) uint8 array")
+        mask = np.asarray(present, dtype=bool)
+        b, size = shards.shape[:2]
+        if mask.shape != (size,):
+            raise ValueError(f"present: expected {size} booleans (one per shard), got shape {mask.shape}")
+        check_shards(size, int(mask.sum()))
+        flat = np.ascontiguousarray(shards).reshape(b * size, SCALAR_BYTES)
+        return self._recover_bytes(flat, mask, (b, size)).reshape(b, size, SCALAR_BYTES)
+
+    @staticmethod
+    def _recover_bytes(flat: np.ndarray, present: np.ndarray, lead: tuple[int, ...]) -> np.ndarray:
+        from accel.erasure import cpu  # noqa: PLC0415 - numba compile on first use
+
+        if flat.shape[0] == 0:
+            return flat.copy()
+        out, bad = cpu.recover_bytes(flat, present)
+        if bad >= 0:
+            raise non_canonical_error("shards", flat, bad, lead)
+        return out
 
     @staticmethod
     def _extend_bytes(flat: np.ndarray, log_n: int, what: str, lead: tuple[int, ...]) -> np.ndarray:
