@@ -414,13 +414,6 @@ def mul_by_table(x, rows, n, table):
 
 
 @nb.njit(parallel=True, cache=True)
-def mul_pointwise(x, y):
-    """x[i] = mont_mul(x[i], y[i])."""
-    for k in nb.prange(x.shape[0]):
-        mul_row(x, k, y, k)
-
-
-@nb.njit(parallel=True, cache=True)
 def mul_by_constant(x, c):
     """x[i] = mont_mul(x[i], c) for one constant row c (shape (1, 4))."""
     for k in nb.prange(x.shape[0]):
@@ -445,29 +438,6 @@ def batch_inverse(x, chunk):
             v0, v1, v2, v3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
             x[i, 0], x[i, 1], x[i, 2], x[i, 3] = mont_mul(a0, a1, a2, a3, prefix[i, 0], prefix[i, 1], prefix[i, 2], prefix[i, 3])
             a0, a1, a2, a3 = mont_mul(a0, a1, a2, a3, v0, v1, v2, v3)
-
-
-@nb.njit(parallel=True, cache=True)
-def gather_bitrev_to_mont(src, present, log_n, out):
-    """out[i] = src[bitrev(i)] * R (to Montgomery form) where present, else 0."""
-    n = 1 << log_n
-    for i in nb.prange(n):
-        j = _bitrev(i, log_n)
-        if present[j]:
-            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(src[j, 0], src[j, 1], src[j, 2], src[j, 3],
-                                                                  R2_0, R2_1, R2_2, R2_3)
-        else:
-            out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ZERO, ZERO, ZERO, ZERO
-
-
-@nb.njit(parallel=True, cache=True)
-def gather_bitrev_from_mont(src, log_n, out):
-    """out[i] = src[bitrev(i)] / R (out of Montgomery form)."""
-    n = 1 << log_n
-    for i in nb.prange(n):
-        j = _bitrev(i, log_n)
-        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = mont_mul(src[j, 0], src[j, 1], src[j, 2], src[j, 3],
-                                                              ONE, ZERO, ZERO, ZERO)
 
 
 @nb.njit(parallel=True, cache=True)
@@ -511,37 +481,29 @@ def monic_products_schoolbook(src, b, out):
 
 
 @nb.njit(parallel=True, cache=True)
-def split_pairs_padded(src, b, fa, fc):
-    """Rows 2k / 2k+1 of b values in `src` -> rows k of 2b values in fa / fc, zero-padded."""
-    pairs = src.shape[0] // (2 * b)
-    for k in nb.prange(pairs * 2 * b):
-        p = k // (2 * b)
-        i = k - p * 2 * b
-        if i < b:
-            for limb in range(4):
-                fa[k, limb] = src[2 * p * b + i, limb]
-                fc[k, limb] = src[2 * p * b + b + i, limb]
-        else:
-            for limb in range(4):
-                fa[k, limb] = ZERO
-                fc[k, limb] = ZERO
-
-
-@nb.njit(parallel=True, cache=True)
-def finish_monic_products(prod, src, b, inv_size, out):
-    """out row k = prod row k / (2b) (the unscaled inverse NTT) + X^b (a + c)."""
-    pairs = src.shape[0] // (2 * b)
-    for k in nb.prange(pairs * 2 * b):
-        p = k // (2 * b)
-        i = k - p * 2 * b
-        t0, t1, t2, t3 = mont_mul(prod[k, 0], prod[k, 1], prod[k, 2], prod[k, 3],
-                                  inv_size[0], inv_size[1], inv_size[2], inv_size[3])
-        if i >= b:
-            a = 2 * p * b + i - b
-            c = a + b
-            s0, s1, s2, s3 = fr_add(src[a, 0], src[a, 1], src[a, 2], src[a, 3], src[c, 0], src[c, 1], src[c, 2], src[c, 3])
+def combine_children(ev, b, scratch):
+    """One product-tree level in evaluation form. Node k of degree b (monic, X^b + f) holds E(f), the
+    values of f at the 2b-th roots of unity in bit-reversed order, in ev[2bk : 2b(k+1)]. For each pair
+    (L, R) -> parent X^2b + g with g = X^b (f_L + f_R) + f_L f_R: E(g) at the same 2b points, into the
+    first half of the parent's slot and into scratch row p. X^b is +1 at even and -1 at odd points, which
+    are the first and second half of a bit-reversed vector. Montgomery form."""
+    two_b = 2 * b
+    pairs = ev.shape[0] // (2 * two_b)
+    for k in nb.prange(pairs * two_b):
+        p = k // two_b
+        j = k - p * two_b
+        left = 2 * p * two_b + j
+        right = left + two_b
+        t0, t1, t2, t3 = mont_mul(ev[left, 0], ev[left, 1], ev[left, 2], ev[left, 3],
+                                  ev[right, 0], ev[right, 1], ev[right, 2], ev[right, 3])
+        s0, s1, s2, s3 = fr_add(ev[left, 0], ev[left, 1], ev[left, 2], ev[left, 3],
+                                ev[right, 0], ev[right, 1], ev[right, 2], ev[right, 3])
+        if j < b:
             t0, t1, t2, t3 = fr_add(t0, t1, t2, t3, s0, s1, s2, s3)
-        out[k, 0], out[k, 1], out[k, 2], out[k, 3] = t0, t1, t2, t3
+        else:
+            t0, t1, t2, t3 = fr_sub(t0, t1, t2, t3, s0, s1, s2, s3)
+        ev[left, 0], ev[left, 1], ev[left, 2], ev[left, 3] = t0, t1, t2, t3
+        scratch[k, 0], scratch[k, 1], scratch[k, 2], scratch[k, 3] = t0, t1, t2, t3
 
 
 # ------------------------------------------------------------------------------ cached tables
@@ -684,9 +646,25 @@ def extend_rows(source: np.ndarray, log_n: int) -> np.ndarray:
     return x
 
 
+@functools.lru_cache(maxsize=None)
+def coset_twist_table(log_half: int) -> np.ndarray:
+    """w_{4h}^j / (2h) for j < 2h, h = 2^log_half (Montgomery form): turns 2h times the coefficients of
+    a polynomial of degree < 2h into those of g(w_{4h} X), whose values at the 2h-th roots are g's
+    values at the odd points of the 4h-th roots."""
+    two_h = 2 << log_half
+    out = power_table(root_of_unity(2 * two_h), two_h).copy()
+    mul_by_constant(out, inverse_size(log_half + 1))
+    out.setflags(write=False)
+    return out
+
+
 def zero_polynomial_mont(missing: np.ndarray, log_size: int) -> np.ndarray:
     """Coefficients (Montgomery form, len(missing) + 1, low to high) of prod (X - w_N^i) over missing i,
-    by a product tree of monic polynomials (schoolbook at the low levels, NTT products above)."""
+    by a product tree of monic polynomials: direct products up to degree SCHOOLBOOK_MAX_DEGREE, then in
+    evaluation form (a node of degree b kept as its low part's values at the 2b-th roots): a parent's
+    values at those points are pointwise products of its children's (`combine_children`); the values at
+    the other half of the parent's 4b points cost one inverse and one forward transform of size 2b
+    ("doubling"), two transforms per level where multiplying in coefficient form costs three."""
     size = 1 << log_size
     m = missing.shape[0]
     leaves = 1 if m == 0 else 1 << (m - 1).bit_length()
@@ -695,23 +673,31 @@ def zero_polynomial_mont(missing: np.ndarray, log_size: int) -> np.ndarray:
     if m == 0:
         level[:] = 0
     b = 1
-    tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
-    while b < leaves:
+    while b < leaves and b <= SCHOOLBOOK_MAX_DEGREE:
         out = np.empty_like(level)
-        if b <= SCHOOLBOOK_MAX_DEGREE:
-            monic_products_schoolbook(level, b, out)
-        else:
-            fa, fc = np.empty_like(level), np.empty_like(level)
-            split_pairs_padded(level, b, fa, fc)
-            log_2b = (2 * b).bit_length() - 1
-            pairs = leaves // (2 * b)
-            ntt_dif(fa, pairs, log_2b, tw_fwd, log_size)
-            ntt_dif(fc, pairs, log_2b, tw_fwd, log_size)
-            mul_pointwise(fa, fc)
-            ntt_dit(fa, pairs, log_2b, tw_inv, log_size)
-            finish_monic_products(fa, level, b, mont_constant(pow(2 * b, MODULUS - 2, MODULUS)), out)
+        monic_products_schoolbook(level, b, out)
         level = out
         b *= 2
+    if b < leaves:
+        tw_fwd, tw_inv = twiddles(log_size), twiddles(log_size, inverse=True)
+        log_b = b.bit_length() - 1
+        ev = np.zeros((2 * leaves, 4), dtype=np.uint64)  # node k of degree b: E(f) in ev[2bk : 2b(k+1)]
+        ev.reshape(-1, 2 * b, 4)[:, :b] = level.reshape(-1, b, 4)
+        ntt_dif(ev, leaves // b, log_b + 1, tw_fwd, log_size)
+        scratch = np.empty_like(level)
+        while True:
+            pairs = leaves // (2 * b)
+            combine_children(ev, b, scratch)  # parents' values at their 2b even points
+            ntt_dit(scratch, pairs, log_b + 1, tw_inv, log_size)  # 2b * coefficients of each parent's g
+            if 2 * b == leaves:
+                mul_by_constant(scratch, inverse_size(log_b + 1))
+                level = scratch
+                break
+            mul_by_table(scratch, pairs, 2 * b, coset_twist_table(log_b))
+            ntt_dif(scratch, pairs, log_b + 1, tw_fwd, log_size)  # values at the 2b odd points
+            ev.reshape(pairs, 4 * b, 4)[:, 2 * b:] = scratch.reshape(pairs, 2 * b, 4)
+            b *= 2
+            log_b += 1
     # level holds the low coefficients of X^(leaves - m) Z(X), monic of degree `leaves`.
     z = np.zeros((m + 1, 4), dtype=np.uint64)
     z[:m] = level[leaves - m:] if m else level[:0]
