@@ -92,7 +92,7 @@ def _chiapos_peer(k: int, repeats: int, challenges: int) -> tuple[float | None, 
 def run(backend_name: str, quick: bool = True) -> list[Figure]:
     be = accel.backend(backend_name)
     k = K_PRODUCTION
-    repeats = 2 if quick else 5
+    repeats = 3 if quick else 5
     table = be.pos_table(BENCH_SEED, k)  # also the warm-up: numba compile / kernel build
     rate, low, high = measure_rate(lambda: be.pos_table(BENCH_SEED, k), 1, repeats, warmup=0)
     peer_tables, peer_proofs, note = _chiapos_peer(k, 1 if quick else 3, 500 if quick else 4000)

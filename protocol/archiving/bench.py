@@ -13,36 +13,29 @@ INSECURE dev setup of the same size when absent (same cost). MSMs run on the mea
 """
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import time
-from pathlib import Path
 from typing import Any
 
 import accel
 from accel.benchmarking import Figure
-from accel.kzg import Kzg, dev_parameters, load_parameters
+from accel.kzg import Kzg
+from accel.kzg.bench import PARAMETERS_ENV, bench_parameters, parameters_path  # noqa: F401 - one file for all
 from protocol.archiving.geometry import NETWORK_GEOMETRY, SegmentGeometry
 from protocol.archiving.pieces import (encode_segment_pieces, extend_records, record_commitments,
                                        segment_openings, source_records)
 from protocol.archiving.reconstructor import parse_pieces, recover_records
 
-PARAMETERS_ENV = "AUTONOMYS_KZG_PARAMETERS"
 SAMPLED_RECORDS = 4  # quick mode: record commitments measured on this many records, scaled to 128
 
 
-def parameters_path() -> Path:
-    env = os.environ.get(PARAMETERS_ENV)
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "kzg" / "eth-public-parameters.bin"
-
-
 def make_kzg(backend: Any, geometry: SegmentGeometry = NETWORK_GEOMETRY) -> Kzg:
-    """Kzg on `backend` with the network parameters if present, else dev parameters; powers prepared."""
-    path = parameters_path()
-    params = load_parameters(path) if path.is_file() else dev_parameters(geometry.record_chunks)
+    """Kzg on `backend` with the network parameters if present, else dev parameters; powers prepared.
+
+    The parameters are the process-wide object of `accel.kzg.bench.bench_parameters`, so the bases a
+    backend prepares are shared by every bench family in the run (prepared once, never timed)."""
+    params = bench_parameters(geometry.record_chunks)
     kzg = Kzg(params, backend)
     kzg.bases  # noqa: B018 - prepare the powers once, outside the timings
     return kzg
