@@ -165,19 +165,41 @@ def measure(backends: list[str] | None = None, repeat: int = 5, log_source: int 
     return results
 
 
-def _measure_ckzg(repeat: int) -> dict[str, Any]:
+def _ckzg_peer() -> tuple[Callable[[], Any] | None, str]:
+    """(one ckzg compute_cells call on a fixed blob, its version), or (None, why it cannot run)."""
     try:
         import ckzg  # noqa: PLC0415 - peer library, bench only
     except ImportError as e:
-        return {"unavailable": f"ckzg not installed ({e}); pip install ckzg"}
+        return None, f"ckzg not installed ({e}); pip install ckzg"
     try:
         setup = ckzg.load_trusted_setup(str(ckzg_setup_file()), 0)
     except Exception as e:  # noqa: BLE001 - report why the peer could not run
-        return {"unavailable": f"no usable trusted setup for ckzg: {type(e).__name__}: {e}"}
+        return None, f"no usable trusted setup for ckzg: {type(e).__name__}: {e}"
     blob = random_scalars(BLOB_SOURCE, seed=3)
-    cells = ckzg.compute_cells(blob, setup)
-    return {"version": _version("ckzg"), "cells": len(cells),
-            "compute_cells": _summary(_timed(lambda: ckzg.compute_cells(blob, setup), repeat), BLOB_SOURCE)}
+    return (lambda: ckzg.compute_cells(blob, setup)), _version("ckzg")
+
+
+def _measure_ckzg(repeat: int) -> dict[str, Any]:
+    peer, version = _ckzg_peer()
+    if peer is None:
+        return {"unavailable": version}
+    return {"version": version, "cells": len(peer()), "compute_cells": _summary(_timed(peer, repeat), BLOB_SOURCE)}
+
+
+def _timed_pair(fn: Callable[[], Any], peer: Callable[[], Any], repeat: int) -> tuple[_Times, _Times]:
+    """Times of fn and peer run alternately (after one warm-up each), so that on a shared machine both
+    see the same background load."""
+    fn()
+    peer()
+    ours, theirs = _Times(), _Times()
+    ours.cpu, theirs.cpu = [], []
+    for _ in range(repeat):
+        for f, times in ((peer, theirs), (fn, ours)):
+            t, c = time.perf_counter(), time.process_time()
+            f()
+            times.append(time.perf_counter() - t)
+            times.cpu.append(time.process_time() - c)
+    return ours, theirs
 
 
 def _version(package: str) -> str:
@@ -198,45 +220,43 @@ def run(backend_name: str, quick: bool = True) -> list:
     random half of its shards (no peer: see the note). `extra` holds size and seconds (plots)."""
     from accel.benchmarking import Figure  # noqa: PLC0415
 
-    repeat = 3 if quick else 7
-    peer = _measure_ckzg(repeat)
-    peer_rate, peer_s, note = None, None, peer.get("unavailable")
-    peer_low = peer_high = None
-    if "compute_cells" in peer:
-        peer_s = peer["compute_cells"]["median_s"]
-        peer_rate = BLOB_SOURCE / peer_s
-        peer_low, peer_high = BLOB_SOURCE / peer["compute_cells"]["max_s"], BLOB_SOURCE / peer["compute_cells"]["min_s"]
+    import accel  # noqa: PLC0415
+
+    repeat = 5 if quick else 9
+    peer, note = _ckzg_peer()
+    be = accel.backend(backend_name)
     figures = []
     for log_n in QUICK_LOG_SIZES if quick else FULL_LOG_SIZES:
-        res = measure([backend_name], repeat=repeat, log_source=log_n, with_ckzg=False,
-                      recover=log_n == RECOVER_LOG_SIZE)
-        entry = res["backends"][backend_name]
-        if "unavailable" in entry:
-            raise RuntimeError(entry["unavailable"])
-        n = res["source_elements"]
-        ops = [("extend", f"extend 2^{log_n} -> 2^{log_n + 1} values")]
-        if "recover" in entry:
-            ops.append(("recover", f"recover 2^{log_n + 1} values from a random half of the shards"))
-        for op, what in ops:
-            s = entry[op]
-            extra = {"size": n, "seconds": s["median_s"], "cpu_seconds": s.get("cpu_median_s")}
-            if op == "recover":
-                extra["seconds_same_pattern"] = entry["recover_same_pattern"]["median_s"]
-            if op == "extend" and peer_rate:
-                same = n == BLOB_SOURCE
-                if same:  # plotted only where measured (ckzg has the blob size only)
-                    extra["peer_seconds"] = peer_s
-                op_note = ("ckzg compute_cells of one blob: the same 4,096 -> 8,192 extension (cells in "
-                           "bit-reversed order)" if same else
-                           "ckzg compute_cells on a 4,096-value blob, compared per source element")
-            elif op == "extend":
-                op_note = note
-            else:
-                op_note = ("no peer: ckzg recovers cells only together with their KZG proofs "
-                           "(recover_cells_and_kzg_proofs), a different workload; a new random erasure "
-                           "pattern each run (extra: seconds_same_pattern, when the pattern recurs)")
-            figures.append(Figure("erasure", what, backend_name, n / s["median_s"], "elements/s", n / s["max_s"],
-                                  n / s["min_s"], s["runs"], "ckzg" if op == "extend" and peer_rate else None,
-                                  peer_rate if op == "extend" else None, op_note, extra,
-                                  *((peer_low, peer_high) if op == "extend" and peer_rate else (None, None))))
+        n = 1 << log_n
+        source = random_scalars(n)
+        if peer is not None:  # measured alternately with ckzg: the same load for both
+            ours, theirs = _timed_pair(lambda: be.erasure_extend(source), peer, repeat)
+            p = _summary(theirs, BLOB_SOURCE)
+            peer_args = ("ckzg", BLOB_SOURCE / p["median_s"], (
+                "ckzg compute_cells of one blob: the same 4,096 -> 8,192 extension (cells in bit-reversed order)"
+                if n == BLOB_SOURCE else "ckzg compute_cells on a 4,096-value blob, compared per source element")
+                + "; run alternately with this backend")
+            peer_range = (BLOB_SOURCE / p["max_s"], BLOB_SOURCE / p["min_s"])
+            peer_extra = {"peer_cpu_seconds": p.get("cpu_median_s")}
+            if n == BLOB_SOURCE:  # plotted by size only where the peer did that size
+                peer_extra["peer_seconds"] = p["median_s"]
+        else:
+            ours = _timed(lambda: be.erasure_extend(source), repeat)
+            peer_args, peer_range, peer_extra = (None, None, note), (None, None), {}
+        s = _summary(ours, n)
+        figures.append(Figure("erasure", f"extend 2^{log_n} -> 2^{log_n + 1} values", backend_name,
+                              n / s["median_s"], "elements/s", n / s["max_s"], n / s["min_s"], s["runs"],
+                              *peer_args, {"size": n, "seconds": s["median_s"], "cpu_seconds": s.get("cpu_median_s"),
+                                           **peer_extra}, *peer_range))
+        if log_n == RECOVER_LOG_SIZE:
+            res = measure([backend_name], repeat=repeat, log_source=log_n, with_ckzg=False, recover=True)
+            r = res["backends"][backend_name]["recover"]
+            figures.append(Figure(
+                "erasure", f"recover 2^{log_n + 1} values from a random half of the shards", backend_name,
+                n / r["median_s"], "elements/s", n / r["max_s"], n / r["min_s"], r["runs"], None, None,
+                "no peer: ckzg recovers cells only together with their KZG proofs "
+                "(recover_cells_and_kzg_proofs), a different workload; a new random erasure pattern each run "
+                "(extra: seconds_same_pattern, when the pattern recurs)",
+                {"size": n, "seconds": r["median_s"], "cpu_seconds": r.get("cpu_median_s"),
+                 "seconds_same_pattern": res["backends"][backend_name]["recover_same_pattern"]["median_s"]}))
     return figures

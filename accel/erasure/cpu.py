@@ -10,8 +10,13 @@ Transforms (in place; twiddles w_{2h}^j read from one table of w_T^j, j < T/2, a
 - `ntt_dif`: natural order in, bit-reversed order out (Gentleman-Sande butterflies);
 - `ntt_dit`: bit-reversed in, natural out (Cooley-Tukey). With the inverse table this is an
   unscaled inverse transform. DIF then DIT needs no permutation, which is how extend works.
-Values multiplied only by Montgomery-form constants stay in plain form (see fr_cpu.py), so extend
-and the FFTs never convert; recover multiplies data by data and works in Montgomery form.
+Values multiplied only by Montgomery-form constants stay in plain form (see fr_cpu.py), so extend,
+the FFTs and recover never convert the data: recover's data-by-data products have one factor fixed by
+the erasure pattern, which becomes a Montgomery-form table (`pattern_tables`, cached per pattern).
+
+Per-call overhead is kept out of small calls: `extend_bytes` and `recover_bytes` go from the 32-byte
+big-endian scalars to the result bytes in compiled code (validation and conversion fused into the
+first and last transform phase), and work below PARALLEL_MIN_VALUES runs on the calling thread.
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import numpy as np
 from accel.erasure.constants import MODULUS, MONT_R, RECOVERY_SHIFT
 from accel.erasure.domain import root_of_unity
 from accel.erasure.fr import ints_to_limbs
-from accel.erasure.fr_cpu import (ONE_MONT, P0, P1, P2, P3, R2_0, R2_1, R2_2, R2_3, ZERO, ONE, _sbb, fr_add, fr_neg,
+from accel.erasure.fr_cpu import (ONE_MONT, P0, P1, P2, P3, ZERO, _sbb, fr_add, fr_neg,
                                    fr_sub, mont_inverse, mont_mul, mul_row)
 
 SCHOOLBOOK_MAX_DEGREE = 16  # zero-polynomial tree levels up to this degree multiply directly, larger by NTT
