@@ -83,6 +83,13 @@ def bench_modules() -> list[str]:
     return _package_benches("accel") + protocol_level + [m for m in extra if m not in protocol_level]
 
 
+def expand_backends(requested: list[str], available: dict[str, str | None]) -> list[str]:
+    """`requested` with "all" replaced by every usable backend (`available`: name -> None when usable,
+    as accel.available_backends() gives), each name once, in order."""
+    usable = [name for name, reason in available.items() if reason is None]
+    return list(dict.fromkeys(b for name in requested for b in (usable if name == "all" else [name])))
+
+
 NO_PEER = "no peer measured"  # prefix of the note on a figure whose module gave no peer and no reason
 
 

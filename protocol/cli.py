@@ -1,7 +1,7 @@
 """The `autonomys` command line (Typer + Rich): one place for every command.
 
     autonomys backends                      what can run here, with devices, or why not and what to install
-    autonomys bench [--backend ...] [--json FILE] [--quick/--full]
+    autonomys bench [--backend ...|all] [--json FILE] [--quick/--full] [--plot DIR] [--readme FILE]
     autonomys node --dev [--backend ...]     a dev chain: timekeeper, farmer, blocks, RPC (protocol/node/cli.py)
     autonomys plot --farm DIR --sectors N   batch plotting (protocol/farmer/batch.py)
     autonomys autoid ...                    Auto ID identities and claims against a local registry
@@ -52,7 +52,8 @@ def backends() -> None:
 
 @app.command()
 def bench(
-    backend: list[str] = typer.Option(["auto"], "--backend", "-b", help="auto, cpu, opencl or cuda (repeatable)"),
+    backend: list[str] = typer.Option(["auto"], "--backend", "-b",
+                                      help="auto, cpu, opencl, cuda (repeatable) or all (every usable backend)"),
     json_path: Optional[Path] = typer.Option(None, "--json", help="write every figure with its spread to FILE"),
     quick: bool = typer.Option(True, "--quick/--full", help="small sizes and few repetitions, or the full run"),
     only: list[str] = typer.Option([], "--only", help="run only kernels whose module name contains this"),
@@ -62,10 +63,11 @@ def bench(
     """Measure our kernels and peer libraries side by side in one run and print the ratios."""
     import time  # noqa: PLC0415
 
-    from accel.benchmarking import Skipped, bench_document, collect  # noqa: PLC0415 - light start-up
+    from accel.benchmarking import Skipped, bench_document, collect, expand_backends  # noqa: PLC0415
 
     t0 = time.perf_counter()
     figures, skipped, timings = [], [], {}
+    backend = expand_backends(backend, accel.available_backends())
     for name in backend:
         try:
             be = accel.backend(name)

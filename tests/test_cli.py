@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 import accel
 import accel.benchmarking
-from accel.benchmarking import NO_PEER, README_END, README_START, Figure, collect, update_readme
+from accel.benchmarking import NO_PEER, README_END, README_START, Figure, collect, expand_backends, update_readme
 from protocol.cli import app
 
 runner = CliRunner()
@@ -117,3 +117,10 @@ def test_plots_include_time_versus_size_for_sized_figures(tmp_path):
     written = {p.rsplit("/", 1)[-1] for p in accel.benchmarking.plot_figures(doc, tmp_path)}
     assert written == {"msm.png", "msm_time_vs_size.png", "erasure.png", "erasure_time_vs_size.png", "pos-table.png"}
     assert all((tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for name in written)
+
+
+def test_bench_backend_all_means_every_usable_backend_once():
+    available = {"cpu": None, "opencl": None, "cuda": "no driver"}
+    assert expand_backends(["all"], available) == ["cpu", "opencl"]
+    assert expand_backends(["cpu", "all"], available) == ["cpu", "opencl"]
+    assert expand_backends(["auto"], available) == ["auto"]
