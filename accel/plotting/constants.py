@@ -47,6 +47,11 @@ def meta_bits(k: int, table: int) -> int:
     return META_MULTIPLIER[table] * k
 
 
+def fn_message_bytes(k: int, table: int) -> int:
+    """Bytes of the BLAKE3 input that makes a table-`table` entry (2..7): y || meta || meta (pos.md 5)."""
+    return -(-(y_bits(k) + 2 * meta_bits(k, table - 1)) // 8)
+
+
 def num_buckets(k: int) -> int:
     """ceil(2^(K+EXT) / BC): 4441 at K=20 (buckets 0..4440)."""
     return -(-(1 << y_bits(k)) // PARAM_BC)

@@ -27,8 +27,6 @@ BC = PARAM_BC
 CAP_BUCKET = MAX_BUCKET_SIZE
 CAP_PAIR = MAX_MATCHES_PER_PAIR
 _IV = np.array(BLAKE3_IV, dtype=np.uint64)
-# (2m + parity)^2 mod C for parity 0/1 and m < 64 (pos.md 4)
-_SQUARES = np.array([[((2 * m + p) ** 2) % PARAM_C for m in range(PARAM_M)] for p in range(2)], dtype=np.int64)
 BLAKE3_FLAGS_ONE_BLOCK = 1 | 2 | 8  # CHUNK_START | CHUNK_END | ROOT
 
 
@@ -95,27 +93,54 @@ def bucket_scatter(y, n, num_chunks, chunk_offset, bucket_start, keys):
 
 
 @nb.njit(parallel=True, cache=True)
-def bucket_sort_split(keys, bucket_start, sorted_y, sorted_pos):
-    """Sort each bucket by (y, position) and split the keys into y and position arrays."""
+def bucket_sort_split(keys, bucket_start, meta_hi, meta_lo, sorted_y, sorted_pos, sorted_hi, sorted_lo):
+    """Sort each bucket by (y, position), split the keys into y and position arrays and gather the
+    entries' metadata into the same order (one random read per entry here, so that matching and fn
+    read their inputs from neighbouring sorted slots instead: about 5x less time in fn's packing
+    for less than 2x more here)."""
     nb_ = bucket_start.shape[0] - 1
     for b in nb.prange(nb_):
         s, e = bucket_start[b], bucket_start[b + 1]
         keys[s:e] = np.sort(keys[s:e])
         for i in range(s, e):
+            pos = keys[i] & M32
             sorted_y[i] = np.uint32(keys[i] >> U64(32))
-            sorted_pos[i] = np.uint32(keys[i] & M32)
+            sorted_pos[i] = np.uint32(pos)
+            sorted_hi[i] = meta_hi[pos]
+            sorted_lo[i] = meta_lo[pos]
 
 
 # ------------------------------------------------------------------------------------- matching
+_TARGETS: list[np.ndarray] = []
+
+
+def left_targets() -> np.ndarray:
+    """(2, BC, 64) uint16: for bucket parity p and left r, the 64 right r values that match, ascending
+    (pos.md 4; `reference.match_targets` for one r). 3.9 MB, built once with numpy: reading a row of
+    it replaces six integer operations and a table lookup per probe in the matching loop."""
+    if not _TARGETS:
+        r = np.arange(BC, dtype=np.int64)[:, None]
+        m = np.arange(PARAM_M, dtype=np.int64)[None, :]
+        rows = (r // PARAM_C + m) % PARAM_B
+        out = np.empty((2, BC, PARAM_M), dtype=np.uint16)
+        for parity in range(2):
+            out[parity] = np.sort(rows * PARAM_C + ((2 * m + parity) ** 2 + r) % PARAM_C, axis=1)
+        _TARGETS.append(out)
+    return _TARGETS[0]
+
+
 @nb.njit(parallel=True, cache=True)
-def match_pairs(sorted_y, sorted_pos, bucket_start, num_chunks, match_left, match_right, match_count):
+def match_pairs(sorted_y, bucket_start, num_chunks, targets, match_left, match_right, match_count):
     """Matches of every bucket pair (b, b+1) in the enumeration order of pos.md 4, first CAP_PAIR kept:
-    match_left/right[b * CAP_PAIR + i] = positions, match_count[b] = kept matches."""
+    match_left/right[b * CAP_PAIR + i] = indices into the sorted (bucket-order) arrays, match_count[b] =
+    kept matches. `targets` is
+    `left_targets()`: each left r's 64 target r values, ascending."""
     num_pairs = bucket_start.shape[0] - 2
     per_chunk = (num_pairs + num_chunks - 1) // num_chunks
     for c in nb.prange(num_chunks):
         run_start = np.zeros(BC, dtype=np.int32)  # r-map of the right bucket: r -> run in bucket order
         run_len = np.zeros(BC, dtype=np.int32)
+        present = np.zeros(BC, dtype=np.uint8)  # r values of the right bucket: 15 KB, stays in L1
         for b in range(c * per_chunk, min(num_pairs, (c + 1) * per_chunk)):
             ls, le = bucket_start[b], bucket_start[b + 1]
             rs, re = bucket_start[b + 1], bucket_start[b + 2]
@@ -124,6 +149,7 @@ def match_pairs(sorted_y, sorted_pos, bucket_start, num_chunks, match_left, matc
                 r = np.int64(sorted_y[j]) - base_r
                 if run_len[r] == 0:
                     run_start[r] = j
+                    present[r] = 1
                 run_len[r] += 1
             base_l = b * BC
             parity = b & 1
@@ -133,51 +159,49 @@ def match_pairs(sorted_y, sorted_pos, bucket_start, num_chunks, match_left, matc
                 if count >= CAP_PAIR:
                     break
                 r_l = np.int64(sorted_y[i]) - base_l
-                row0 = r_l // PARAM_C
-                wrap = PARAM_B - row0  # m >= wrap gives the smallest rows: targets ascending start there
-                first_m = wrap if wrap < PARAM_M else 0
                 for mm in range(PARAM_M):
-                    m = (first_m + mm) & (PARAM_M - 1)
-                    row = row0 + m
-                    if row >= PARAM_B:
-                        row -= PARAM_B
-                    col = _SQUARES[parity, m] + r_l % PARAM_C
-                    if col >= PARAM_C:
-                        col -= PARAM_C
-                    t = row * PARAM_C + col
-                    cnt = run_len[t]
-                    if cnt:
+                    t = np.int64(targets[parity, r_l, mm])
+                    if present[t]:
+                        cnt = run_len[t]
                         st = run_start[t]
                         for q in range(cnt):
                             if count < CAP_PAIR:
-                                match_left[out + count] = sorted_pos[i]
-                                match_right[out + count] = sorted_pos[st + q]
+                                match_left[out + count] = i
+                                match_right[out + count] = st + q
                             count += 1
             match_count[b] = min(count, CAP_PAIR)
             for j in range(rs, re):  # clear only what was set
-                run_len[np.int64(sorted_y[j]) - base_r] = 0
+                r = np.int64(sorted_y[j]) - base_r
+                run_len[r] = 0
+                present[r] = 0
 
 
 # ------------------------------------------------------------------------------------------- fn
-# One-block BLAKE3 with the state in registers. `accel.hashing.kernels_cpu.blake3_compress_inplace`
-# (the general, array-based compression) costs ~4x more per call; every fn input is one block
-# (<= 29 bytes for K <= 25, pos.md 5), so this register-resident variant is what the tables use.
-# It is checked by the K=20 table digests of pos.json and by table equality with the reference (tests/accel/plotting).
+# fn runs in three passes so that the hashing vectorises: `fn_pack` writes each match's one-block
+# message as 8 little-endian words in column layout (word w of message i at msg[w, i]), `blake3_columns`
+# hashes the columns with 32-bit lanes (LLVM turns the lane loop into AVX2 code: about 3x the
+# throughput of one hash at a time), and `fn_unpack` takes y and metadata out of the hashes. Every fn
+# input is one block (<= 29 bytes for K <= 25, pos.md 5). Checked by the K=20 table digests of
+# pos.json and by table equality with the reference (tests/accel/plotting).
+U32 = np.uint32
+_IV32 = tuple(int(v) for v in BLAKE3_IV)
+
+
 @nb.njit(inline="always")
-def _rotr(x, n):
-    return ((x >> U64(n)) | (x << U64(32 - n))) & M32
+def _rotr32(x, n):
+    return U32((x >> U32(n)) | U32(x << U32(32 - n)))
 
 
 @nb.njit(inline="always")
 def _g(a, b, c, d, mx, my):
-    a = (a + b + mx) & M32
-    d = _rotr(d ^ a, 16)
-    c = (c + d) & M32
-    b = _rotr(b ^ c, 12)
-    a = (a + b + my) & M32
-    d = _rotr(d ^ a, 8)
-    c = (c + d) & M32
-    b = _rotr(b ^ c, 7)
+    a = U32(a + b + mx)
+    d = _rotr32(U32(d ^ a), 16)
+    c = U32(c + d)
+    b = _rotr32(U32(b ^ c), 12)
+    a = U32(a + b + my)
+    d = _rotr32(U32(d ^ a), 8)
+    c = U32(c + d)
+    b = _rotr32(U32(b ^ c), 7)
     return a, b, c, d
 
 
@@ -199,37 +223,47 @@ def _permute(m):  # BLAKE3_MSG_PERMUTATION
     return (m[2], m[6], m[3], m[10], m[7], m[0], m[4], m[13], m[1], m[11], m[12], m[5], m[9], m[14], m[15], m[8])
 
 
-@nb.njit(inline="always")
-def blake3_one_block(m, block_len):
-    """Root hash (8 words) of a message of block_len <= 64 bytes given as 16 little-endian words."""
-    s = (_IV[0], _IV[1], _IV[2], _IV[3], _IV[4], _IV[5], _IV[6], _IV[7],
-         _IV[0], _IV[1], _IV[2], _IV[3], U64(0), U64(0), U64(block_len), U64(BLAKE3_FLAGS_ONE_BLOCK))
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    m = _permute(m)
-    s = _round(s, m)
-    return (s[0] ^ s[8], s[1] ^ s[9], s[2] ^ s[10], s[3] ^ s[11], s[4] ^ s[12], s[5] ^ s[13], s[6] ^ s[14], s[7] ^ s[15])
+@nb.njit(cache=True, error_model="numpy")
+def _blake3_span(msg, block_len, out, lo, hi):
+    """Root hashes of the one-block messages lo..hi-1 (u64 bounds: unsigned indices carry no
+    negative-index fix-up, which is what lets LLVM vectorise the lane loop)."""
+    z = U32(0)
+    for i in range(lo, hi):
+        m = (msg[0, i], msg[1, i], msg[2, i], msg[3, i], msg[4, i], msg[5, i], msg[6, i], msg[7, i],
+             z, z, z, z, z, z, z, z)
+        s = (U32(_IV32[0]), U32(_IV32[1]), U32(_IV32[2]), U32(_IV32[3]), U32(_IV32[4]), U32(_IV32[5]),
+             U32(_IV32[6]), U32(_IV32[7]), U32(_IV32[0]), U32(_IV32[1]), U32(_IV32[2]), U32(_IV32[3]),
+             z, z, block_len, U32(BLAKE3_FLAGS_ONE_BLOCK))
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        m = _permute(m)
+        s = _round(s, m)
+        out[0, i] = s[0] ^ s[8]
+        out[1, i] = s[1] ^ s[9]
+        out[2, i] = s[2] ^ s[10]
+        out[3, i] = s[3] ^ s[11]
+        out[4, i] = s[4] ^ s[12]
+        out[5, i] = s[5] ^ s[13]
+        out[6, i] = s[6] ^ s[14]
+        out[7, i] = s[7] ^ s[15]
 
 
-@nb.njit(inline="always")
-def _put_bits(w, pos, value, nbits):
-    """OR the nbits (1..64) low bits of value into the MSB-first bit string w (uint64 words) at pos."""
-    word = pos >> 6
-    end = (pos & 63) + nbits
-    if end <= 64:
-        w[word] |= value << U64(64 - end)
-    else:
-        w[word] |= value >> U64(end - 64)
-        w[word + 1] |= value << U64(128 - end)
+@nb.njit(parallel=True, cache=True)
+def blake3_columns(msg, n, block_len, out, num_chunks):
+    """out[:, i] = BLAKE3 root hash words of the block_len-byte message msg[:, i] for i < n (msg and
+    out: (8, >= n) uint32, little-endian words; message bytes past block_len must be zero)."""
+    per = (n + num_chunks - 1) // num_chunks
+    for c in nb.prange(num_chunks):
+        _blake3_span(msg, U32(block_len), out, np.uint64(min(n, c * per)), np.uint64(min(n, (c + 1) * per)))
 
 
 @nb.njit(inline="always")
@@ -243,61 +277,89 @@ def _get_bits(w, pos, nbits):
     return v
 
 
+@nb.njit(inline="always")
+def _meta_bits(k, table):
+    return (0, k, 2 * k, 4 * k, 4 * k, 3 * k, 2 * k, 0)[table]
+
+
+@nb.njit(inline="always")
+def _shl_or(w0, w1, w2, w3, value, n):
+    """The 256-bit word string (w0..w3, MSB first) shifted left by n (1..64) bits with value in the low bits."""
+    if n == 64:
+        return w1, w2, w3, value
+    sn, sr = U64(n), U64(64 - n)
+    return (w0 << sn) | (w1 >> sr), (w1 << sn) | (w2 >> sr), (w2 << sn) | (w3 >> sr), (w3 << sn) | value
+
+
+@nb.njit(inline="always")
+def _append_meta(w0, w1, w2, w3, hi, lo, pm):
+    if pm > 64:
+        w0, w1, w2, w3 = _shl_or(w0, w1, w2, w3, hi, pm - 64)
+        return _shl_or(w0, w1, w2, w3, lo, 64)
+    return _shl_or(w0, w1, w2, w3, lo, pm)
+
+
 @nb.njit(parallel=True, cache=True)
-def fn_kernel(k, table, parent_y, parent_meta_hi, parent_meta_lo, match_left, match_right, match_count,
-              pair_offset, num_chunks, y_out, meta_hi_out, meta_lo_out, parents_out):
-    """fn (pos.md 5) of every kept match, written at its dense generation-order position."""
+def fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
+            pair_offset, num_chunks, msg, meta_hi_out, meta_lo_out, parents_out):
+    """fn pass 1 (pos.md 5), from the parent table in bucket order: each kept match's message y_left || meta_left || meta_right (MSB-first,
+    zero-padded) into msg[:, dst] at its dense generation-order position; its parents; and the
+    metadata of tables 2 and 3 (the concatenation of the parents' metadata). The message is built in
+    four registers by shift-and-or appends (the table's widths make every branch uniform)."""
     yb = k + PARAM_EXT
-    pm = (0, k, 2 * k, 4 * k, 4 * k, 3 * k, 2 * k, 0)[table - 1]
-    mb = (0, k, 2 * k, 4 * k, 4 * k, 3 * k, 2 * k, 0)[table]
-    nbits = yb + 2 * pm
-    nbytes = (nbits + 7) // 8
+    pm = _meta_bits(k, table - 1)
+    pad = 256 - yb - 2 * pm
     num_pairs = match_count.shape[0]
     per_chunk = (num_pairs + num_chunks - 1) // num_chunks
     for c in nb.prange(num_chunks):
-        words = np.zeros(5, dtype=np.uint64)  # 256-bit message / hash as MSB-first words, plus a guard
         for b in range(c * per_chunk, min(num_pairs, (c + 1) * per_chunk)):
             for i in range(match_count[b]):
                 left = match_left[b * CAP_PAIR + i]
                 right = match_right[b * CAP_PAIR + i]
-                for j in range(5):
-                    words[j] = 0
-                _put_bits(words, 0, U64(parent_y[left]), yb)
-                pos = yb
-                for side in range(2):
-                    e = left if side == 0 else right
-                    if pm > 64:
-                        _put_bits(words, pos, parent_meta_hi[e], pm - 64)
-                        _put_bits(words, pos + pm - 64, parent_meta_lo[e], 64)
-                    else:
-                        _put_bits(words, pos, parent_meta_lo[e], pm)
-                    pos += pm
                 z = U64(0)
-                m0 = _bswap32(words[0] >> U64(32))
-                m1 = _bswap32(words[0] & M32)
-                m2 = _bswap32(words[1] >> U64(32))
-                m3 = _bswap32(words[1] & M32)
-                m4 = _bswap32(words[2] >> U64(32))
-                m5 = _bswap32(words[2] & M32)
-                m6 = _bswap32(words[3] >> U64(32))
-                m7 = _bswap32(words[3] & M32)
-                h = blake3_one_block((m0, m1, m2, m3, m4, m5, m6, m7, z, z, z, z, z, z, z, z), nbytes)
-                for j in range(4):
-                    words[j] = (_bswap32(h[2 * j]) << U64(32)) | _bswap32(h[2 * j + 1])
-                words[4] = 0
+                w0, w1, w2, w3 = _shl_or(z, z, z, z, U64(sorted_y[left]), yb)
+                w0, w1, w2, w3 = _append_meta(w0, w1, w2, w3, sorted_hi[left], sorted_lo[left], pm)
+                w0, w1, w2, w3 = _append_meta(w0, w1, w2, w3, sorted_hi[right], sorted_lo[right], pm)
+                rest = pad
+                while rest > 0:
+                    step = min(rest, 64)
+                    w0, w1, w2, w3 = _shl_or(w0, w1, w2, w3, z, step)
+                    rest -= step
                 dst = pair_offset[b] + i
-                y_out[dst] = np.uint32(words[0] >> U64(64 - yb))
-                parents_out[dst, 0] = left
-                parents_out[dst, 1] = right
+                msg[0, dst] = U32(_bswap32(w0 >> U64(32)))
+                msg[1, dst] = U32(_bswap32(w0 & M32))
+                msg[2, dst] = U32(_bswap32(w1 >> U64(32)))
+                msg[3, dst] = U32(_bswap32(w1 & M32))
+                msg[4, dst] = U32(_bswap32(w2 >> U64(32)))
+                msg[5, dst] = U32(_bswap32(w2 & M32))
+                msg[6, dst] = U32(_bswap32(w3 >> U64(32)))
+                msg[7, dst] = U32(_bswap32(w3 & M32))
+                parents_out[dst, 0] = sorted_pos[left]
+                parents_out[dst, 1] = sorted_pos[right]
                 if table == 2 or table == 3:
-                    a_lo = parent_meta_lo[left]
-                    b_lo = parent_meta_lo[right]
+                    a_lo = sorted_lo[left]
                     meta_hi_out[dst] = a_lo >> U64(64 - pm)
-                    meta_lo_out[dst] = (a_lo << U64(pm)) | b_lo
-                elif mb > 64:
+                    meta_lo_out[dst] = (a_lo << U64(pm)) | sorted_lo[right]
+
+
+@nb.njit(parallel=True, cache=True)
+def fn_unpack(k, table, hashes, n, num_chunks, y_out, meta_hi_out, meta_lo_out):
+    """fn pass 3 (pos.md 5): y = the top K + EXT bits of each hash; the metadata of tables 4..6 = the
+    next meta-bits bits (tables 2 and 3 were done by `fn_pack`, table 7 has none)."""
+    yb = k + PARAM_EXT
+    mb = _meta_bits(k, table)
+    per = (n + num_chunks - 1) // num_chunks
+    for c in nb.prange(num_chunks):
+        words = np.zeros(5, dtype=np.uint64)
+        for dst in range(c * per, min(n, (c + 1) * per)):
+            for j in range(4):
+                words[j] = (_bswap32(U64(hashes[2 * j, dst])) << U64(32)) | _bswap32(U64(hashes[2 * j + 1, dst]))
+            y_out[dst] = np.uint32(words[0] >> U64(64 - yb))
+            if table >= 4 and table <= 6:
+                if mb > 64:
                     meta_hi_out[dst] = _get_bits(words, yb, mb - 64)
                     meta_lo_out[dst] = _get_bits(words, yb + mb - 64, 64)
-                elif mb > 0:
+                else:
                     meta_hi_out[dst] = 0
                     meta_lo_out[dst] = _get_bits(words, yb, mb)
 

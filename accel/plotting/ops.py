@@ -13,7 +13,7 @@ import numpy as np
 
 from accel.plotting.constants import (
     CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, NUM_TABLES, check_k,
-    keystream_blocks, num_buckets, proof_bytes,
+    fn_message_bytes, keystream_blocks, num_buckets, proof_bytes,
 )
 from accel.plotting.verify import check_challenge_index, check_seed
 
@@ -117,11 +117,13 @@ class CpuPosTable(PosTable):
         match_left = np.empty((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
         match_right = np.empty_like(match_left)
         match_count = np.empty(nbk - 1, dtype=np.int64)
+        msg = hashes = np.empty((8, 0), dtype=np.uint32)  # fn messages and hashes, column layout
         for table in range(2, NUM_TABLES + 2):
-            sorted_y, sorted_pos, bucket_start = self._sort(K, y, chunks, hist, chunk_offset)
+            sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start = self._sort(K, y, meta_hi, meta_lo, chunks, hist,
+                                                                                 chunk_offset)
             if table > NUM_TABLES:
                 break
-            K.match_pairs(sorted_y, sorted_pos, bucket_start, chunks, match_left, match_right, match_count)
+            K.match_pairs(sorted_y, bucket_start, chunks, K.left_targets(), match_left, match_right, match_count)
             pair_offset = np.zeros(nbk, dtype=np.int64)
             np.cumsum(match_count, out=pair_offset[1:])
             n = int(pair_offset[-1])
@@ -129,15 +131,19 @@ class CpuPosTable(PosTable):
             new_hi = np.empty(n, dtype=np.uint64)
             new_lo = np.empty(n, dtype=np.uint64)
             parents = np.empty((n, 2), dtype=np.uint32)
-            K.fn_kernel(k, table, y, meta_hi, meta_lo, match_left, match_right, match_count, pair_offset, chunks,
-                        new_y, new_hi, new_lo, parents)
+            if msg.shape[1] < n:
+                msg, hashes = np.zeros((8, n), dtype=np.uint32), np.empty((8, n), dtype=np.uint32)
+            K.fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
+                      pair_offset, chunks, msg, new_hi, new_lo, parents)
+            K.blake3_columns(msg, n, fn_message_bytes(k, table), hashes, chunks)
+            K.fn_unpack(k, table, hashes, n, chunks, new_y, new_hi, new_lo)
             self.parents_list.append(parents)
             y, meta_hi, meta_lo = new_y, new_hi, new_lo
         self.t7_sorted_y, self.t7_sorted_pos = sorted_y, sorted_pos
         self.table_sizes = [1 << k] + [len(p) for p in self.parents_list]
 
     @staticmethod
-    def _sort(K, y, chunks, hist, chunk_offset):  # noqa: N803 - K is the kernels module
+    def _sort(K, y, meta_hi, meta_lo, chunks, hist, chunk_offset):  # noqa: N803 - K is the kernels module
         n = len(y)
         bucket_start = np.zeros(hist.shape[1] + 1, dtype=np.int64)
         K.bucket_histograms(y, n, chunks, hist)
@@ -147,8 +153,10 @@ class CpuPosTable(PosTable):
         K.bucket_scatter(y, n, chunks, chunk_offset, bucket_start, keys)
         sorted_y = np.empty(len(keys), dtype=np.uint32)
         sorted_pos = np.empty(len(keys), dtype=np.uint32)
-        K.bucket_sort_split(keys, bucket_start, sorted_y, sorted_pos)
-        return sorted_y, sorted_pos, bucket_start
+        sorted_hi = np.empty(len(keys), dtype=np.uint64)
+        sorted_lo = np.empty(len(keys), dtype=np.uint64)
+        K.bucket_sort_split(keys, bucket_start, meta_hi, meta_lo, sorted_y, sorted_pos, sorted_hi, sorted_lo)
+        return sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start
 
     def parents(self, table: int) -> np.ndarray:
         return self.parents_list[_check_table_number(table) - 2]
@@ -182,13 +190,18 @@ class PosCpu:
         y = np.ascontiguousarray(y, dtype=np.uint32)
         chunks = max(1, numba.get_num_threads() * 4)
         nbk = num_buckets(k)
-        sorted_y, sorted_pos, bucket_start = CpuPosTable._sort(
-            K, y, chunks, np.empty((chunks, nbk), dtype=np.int64), np.empty((chunks, nbk), dtype=np.int64))
-        match_left = np.empty((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
-        match_right = np.empty_like(match_left)
+        no_meta = np.zeros(len(y), dtype=np.uint64)
+        sorted_y, sorted_pos, _, _, bucket_start = CpuPosTable._sort(
+            K, y, no_meta, no_meta, chunks, np.empty((chunks, nbk), dtype=np.int64),
+            np.empty((chunks, nbk), dtype=np.int64))
+        match_left = np.zeros((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
+        match_right = np.zeros_like(match_left)
         match_count = np.empty(nbk - 1, dtype=np.int64)
-        K.match_pairs(sorted_y, sorted_pos, bucket_start, chunks, match_left, match_right, match_count)
-        return _stage_arrays(sorted_y, sorted_pos, bucket_start, match_left, match_right, match_count)
+        K.match_pairs(sorted_y, bucket_start, chunks, K.left_targets(), match_left, match_right, match_count)
+        kept = (np.arange(MAX_MATCHES_PER_PAIR)[None, :] < match_count[:, None]).ravel()
+        to_position = lambda index: np.where(kept, sorted_pos[np.where(kept, index, 0)], 0)  # noqa: E731
+        return _stage_arrays(sorted_y, sorted_pos, bucket_start, to_position(match_left), to_position(match_right),
+                             match_count)
 
 
 # ------------------------------------------------------------------------------------------- GPU
