@@ -16,14 +16,17 @@ the erasure pattern, which becomes a Montgomery-form table (`pattern_tables`, ca
 
 Per-call overhead is kept out of small calls: `extend_bytes` and `recover_bytes` go from the 32-byte
 big-endian scalars to the result bytes in compiled code (validation and conversion fused into the
-first and last transform phase), and work below PARALLEL_MIN_VALUES runs on the calling thread.
+first and last transform phase), and work below PARALLEL_MIN_VALUES (or, on a saturated machine,
+below SATURATED_SERIAL_MAX_VALUES) runs on the calling thread.
 """
 from __future__ import annotations
 
 import collections
 import contextlib
 import functools
+import os
 import threading
+import time
 from typing import Iterator
 
 import numba as nb
@@ -43,6 +46,12 @@ COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache li
 # and a join (microseconds on an idle machine, a scheduler time slice on a loaded one), which is more than
 # a 4,096-value extend is worth; ckzg's compute_cells, the peer, is single-threaded as well.
 PARALLEL_MIN_VALUES = 1 << 14
+# Work below this many values also runs on one thread while the machine is saturated (1-minute load
+# average >= usable cores): every parallel region ends in a join that waits for the slowest thread, and on
+# a saturated machine threads are descheduled mid-region. Measured on 2 shared cores at load ~9: extend of
+# 2^15 values 74 ms on one thread, 95 ms on two; recovery of 2^16 1.1 s vs 1.9 s. Larger batches (the
+# archiver's) keep their threads: their regions are long, and more threads get more of a contended CPU.
+SATURATED_SERIAL_MAX_VALUES = 1 << 20
 
 
 # ------------------------------------------------------------------------------ numba kernels
@@ -187,17 +196,45 @@ def _ntt_serial(x, rows, log_n, tw, log_tw, dit):
                 _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
 
 
+_load_checked = [0.0, False]  # [monotonic time of the last check, saturated then]
+
+
+def machine_saturated() -> bool:
+    """Whether the 1-minute load average is at least the number of cores this process may use (checked
+    at most once a second)."""
+    now = time.monotonic()
+    if now - _load_checked[0] > 1.0:
+        try:
+            cores = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            cores = os.cpu_count() or 1
+        try:
+            _load_checked[1] = os.getloadavg()[0] >= cores
+        except OSError:
+            _load_checked[1] = False
+        _load_checked[0] = now
+    return _load_checked[1]
+
+
+def parallel_worth(values: int) -> bool:
+    """Whether work on `values` field elements is worth parallel regions (see PARALLEL_MIN_VALUES and
+    SATURATED_SERIAL_MAX_VALUES)."""
+    if values < PARALLEL_MIN_VALUES:
+        return False
+    return values >= SATURATED_SERIAL_MAX_VALUES or not machine_saturated()
+
+
 def use_threads(values: int) -> bool:
-    """Whether work on `values` field elements is worth a parallel region."""
-    return values >= PARALLEL_MIN_VALUES and nb.get_num_threads() > 1
+    """Whether a kernel on `values` field elements should run its parallel version."""
+    return nb.get_num_threads() > 1 and parallel_worth(values)
 
 
 @contextlib.contextmanager
 def threads_for(values: int) -> Iterator[None]:
-    """Within: parallel kernels use one thread when `values` is below PARALLEL_MIN_VALUES (numba's
-    thread count is per calling thread, so other threads are unaffected)."""
+    """Within: parallel kernels use one thread unless an operation on `values` elements is worth more
+    (`parallel_worth`); numba's thread count is per calling thread, so other threads are unaffected."""
     before = nb.get_num_threads()
-    if values >= PARALLEL_MIN_VALUES or before == 1:
+    if before == 1 or parallel_worth(values):
         yield
         return
     nb.set_num_threads(1)
