@@ -109,8 +109,7 @@ class CpuPosTable(PosTable):
         chacha8_keystream_kernel(np.frombuffer(seed, dtype="<u4").reshape(1, 8), keystream_blocks(k), 0, keystream)
         y = np.empty(1 << k, dtype=np.uint32)
         K.f1_kernel(keystream[0], k, y)
-        meta_hi = np.zeros(1 << k, dtype=np.uint64)
-        meta_lo = np.arange(1 << k, dtype=np.uint64)  # table-1 metadata = x = position
+        meta_hi = meta_lo = np.empty(0, dtype=np.uint64)  # table-1 metadata = x = position (meta_mode 1)
         self.parents_list: list[np.ndarray] = []
         hist = np.empty((chunks, nbk), dtype=np.int64)
         chunk_offset = np.empty((chunks, nbk), dtype=np.int64)
@@ -119,8 +118,9 @@ class CpuPosTable(PosTable):
         match_count = np.empty(nbk - 1, dtype=np.int64)
         msg = hashes = np.empty((8, 0), dtype=np.uint32)  # fn messages and hashes, column layout
         for table in range(2, NUM_TABLES + 2):
-            sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start = self._sort(K, y, meta_hi, meta_lo, chunks, hist,
-                                                                                 chunk_offset)
+            meta_mode = 1 if table == 2 else 0 if table > NUM_TABLES else 2  # x / none / gathered
+            sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start = self._sort(K, y, meta_mode, meta_hi, meta_lo,
+                                                                                 chunks, hist, chunk_offset)
             if table > NUM_TABLES:
                 break
             K.match_pairs(sorted_y, bucket_start, chunks, K.left_targets(), match_left, match_right, match_count)
@@ -143,7 +143,7 @@ class CpuPosTable(PosTable):
         self.table_sizes = [1 << k] + [len(p) for p in self.parents_list]
 
     @staticmethod
-    def _sort(K, y, meta_hi, meta_lo, chunks, hist, chunk_offset):  # noqa: N803 - K is the kernels module
+    def _sort(K, y, meta_mode, meta_hi, meta_lo, chunks, hist, chunk_offset):  # noqa: N803 - K is the kernels module
         n = len(y)
         bucket_start = np.zeros(hist.shape[1] + 1, dtype=np.int64)
         K.bucket_histograms(y, n, chunks, hist)
@@ -155,7 +155,8 @@ class CpuPosTable(PosTable):
         sorted_pos = np.empty(len(keys), dtype=np.uint32)
         sorted_hi = np.empty(len(keys), dtype=np.uint64)
         sorted_lo = np.empty(len(keys), dtype=np.uint64)
-        K.bucket_sort_split(keys, bucket_start, meta_hi, meta_lo, sorted_y, sorted_pos, sorted_hi, sorted_lo)
+        K.bucket_sort_split(keys, bucket_start, chunks, meta_mode, meta_hi, meta_lo, sorted_y, sorted_pos, sorted_hi,
+                            sorted_lo)
         return sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start
 
     def parents(self, table: int) -> np.ndarray:
@@ -190,9 +191,9 @@ class PosCpu:
         y = np.ascontiguousarray(y, dtype=np.uint32)
         chunks = max(1, numba.get_num_threads() * 4)
         nbk = num_buckets(k)
-        no_meta = np.zeros(len(y), dtype=np.uint64)
+        no_meta = np.empty(0, dtype=np.uint64)
         sorted_y, sorted_pos, _, _, bucket_start = CpuPosTable._sort(
-            K, y, no_meta, no_meta, chunks, np.empty((chunks, nbk), dtype=np.int64),
+            K, y, 0, no_meta, no_meta, chunks, np.empty((chunks, nbk), dtype=np.int64),
             np.empty((chunks, nbk), dtype=np.int64))
         match_left = np.zeros((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
         match_right = np.zeros_like(match_left)
