@@ -45,6 +45,21 @@ def test_k20_every_found_proof_verifies(be):
             assert not proof.any()
 
 
+K20_SEEDS = [SEED, bytes(range(200, 232)), bytes.fromhex("5a" * 32)]  # the vector seed and two arbitrary ones
+
+
+@pytest.mark.parametrize("seed", K20_SEEDS, ids=["vector-seed", "seed-200", "seed-5a"])
+def test_k20_all_s_bucket_proofs_equal_the_cpu(be, seed):
+    """Issue 4: for several seeds at K=20, the proofs of all 65,536 s-bucket challenges are identical
+    between this backend and the CPU backend (which the K=20 vectors and digests pin to the network)."""
+    if be.name == "cpu":
+        pytest.skip("the CPU backend is the yardstick of this comparison")
+    proofs, found = table_for(be, seed, 20).prove_many(ALL_CHALLENGES)
+    cpu_proofs, cpu_found = table_for(accel.backend("cpu"), seed, 20).prove_many(ALL_CHALLENGES)
+    assert np.array_equal(found, cpu_found) and np.array_equal(proofs, cpu_proofs)
+    assert 0.5 < found.mean() < 0.75
+
+
 # ---------------------------------------------------------------------------------------- small K
 @pytest.mark.parametrize("k", [15, 16])
 def test_small_k_tables_equal_the_reference(be, k):
