@@ -16,8 +16,8 @@ the erasure pattern, which becomes a Montgomery-form table (`pattern_tables`, ca
 
 Per-call overhead is kept out of small calls: `extend_bytes` and `recover_bytes` go from the 32-byte
 big-endian scalars to the result bytes in compiled code (validation and conversion fused into the
-first and last transform phase), and work below PARALLEL_MIN_VALUES (or, on a saturated machine,
-below SATURATED_SERIAL_MAX_VALUES) runs on the calling thread.
+first and last transform phase), and work below PARALLEL_MIN_VALUES (or, on a machine without idle
+cores, below BUSY_SERIAL_MAX_VALUES) runs on the calling thread.
 """
 from __future__ import annotations
 
@@ -46,12 +46,15 @@ COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache li
 # and a join (microseconds on an idle machine, a scheduler time slice on a loaded one), which is more than
 # a 4,096-value extend is worth; ckzg's compute_cells, the peer, is single-threaded as well.
 PARALLEL_MIN_VALUES = 1 << 14
-# Work below this many values also runs on one thread while the machine is saturated (1-minute load
-# average >= usable cores): every parallel region ends in a join that waits for the slowest thread, and on
-# a saturated machine threads are descheduled mid-region. Measured on 2 shared cores at load ~9: extend of
-# 2^15 values 74 ms on one thread, 95 ms on two; recovery of 2^16 1.1 s vs 1.9 s. Larger batches (the
-# archiver's) keep their threads: their regions are long, and more threads get more of a contended CPU.
-SATURATED_SERIAL_MAX_VALUES = 1 << 20
+# Work below BUSY_SERIAL_MAX_VALUES values also runs on one thread while the machine has fewer than
+# MIN_IDLE_CORES idle cores (cores minus 1-minute load average): every parallel region ends in a join that
+# waits for the slowest thread, and without an idle core for it a second thread is descheduled
+# mid-region. Measured on 2 shared cores: at load ~9, extend of 2^15 values 74 ms on one thread vs 95 ms
+# on two, recovery of 2^16 1.1 s vs 1.9 s; at load ~1.6, 45 ms vs 47 ms and 0.76 s vs 0.92 s. Larger
+# batches (the archiver's) keep their threads: their regions are long, and more threads get more of a
+# contended CPU.
+BUSY_SERIAL_MAX_VALUES = 1 << 20
+MIN_IDLE_CORES = 1.5
 
 
 # ------------------------------------------------------------------------------ numba kernels
@@ -196,12 +199,12 @@ def _ntt_serial(x, rows, log_n, tw, log_tw, dit):
                 _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
 
 
-_load_checked = [0.0, False]  # [monotonic time of the last check, saturated then]
+_load_checked = [0.0, False]  # [monotonic time of the last check, busy then]
 
 
-def machine_saturated() -> bool:
-    """Whether the 1-minute load average is at least the number of cores this process may use (checked
-    at most once a second)."""
+def machine_busy() -> bool:
+    """Whether fewer than MIN_IDLE_CORES of the cores this process may use are idle (1-minute load
+    average; checked at most once a second)."""
     now = time.monotonic()
     if now - _load_checked[0] > 1.0:
         try:
@@ -209,7 +212,7 @@ def machine_saturated() -> bool:
         except AttributeError:  # not on Linux
             cores = os.cpu_count() or 1
         try:
-            _load_checked[1] = os.getloadavg()[0] >= cores
+            _load_checked[1] = cores - os.getloadavg()[0] < MIN_IDLE_CORES
         except OSError:
             _load_checked[1] = False
         _load_checked[0] = now
@@ -218,10 +221,10 @@ def machine_saturated() -> bool:
 
 def parallel_worth(values: int) -> bool:
     """Whether work on `values` field elements is worth parallel regions (see PARALLEL_MIN_VALUES and
-    SATURATED_SERIAL_MAX_VALUES)."""
+    BUSY_SERIAL_MAX_VALUES)."""
     if values < PARALLEL_MIN_VALUES:
         return False
-    return values >= SATURATED_SERIAL_MAX_VALUES or not machine_saturated()
+    return values >= BUSY_SERIAL_MAX_VALUES or not machine_busy()
 
 
 def use_threads(values: int) -> bool:

@@ -46,7 +46,7 @@ def test_small_work_runs_on_one_thread_and_large_batches_on_all():
     from accel.erasure import cpu
 
     assert not cpu.parallel_worth(cpu.PARALLEL_MIN_VALUES - 1)
-    assert cpu.parallel_worth(cpu.SATURATED_SERIAL_MAX_VALUES)
+    assert cpu.parallel_worth(cpu.BUSY_SERIAL_MAX_VALUES)
 
 
 @pytest.mark.parametrize("parallel", [False, True])
