@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import platform
+import weakref
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -168,6 +169,24 @@ class GpuDevice:
 
     info: DeviceInfo
     backend_name: str
+    live_bytes: int = 0  # device memory held by buffers from `empty`/`to_device` that are still alive
+    peak_bytes: int = 0  # the most `live_bytes` reached since the last `reset_peak` (benchmarks report it)
+
+    def _track(self, buffer: Any, nbytes: int) -> Any:
+        """Count `nbytes` of device memory until `buffer` is garbage collected."""
+        try:
+            weakref.finalize(buffer, self._release, int(nbytes))
+        except TypeError:  # a buffer type without weak references: not counted
+            return buffer
+        self.live_bytes += int(nbytes)
+        self.peak_bytes = max(self.peak_bytes, self.live_bytes)
+        return buffer
+
+    def _release(self, nbytes: int) -> None:
+        self.live_bytes -= nbytes
+
+    def reset_peak(self) -> None:
+        self.peak_bytes = self.live_bytes
 
     def program(self, main_source: str, defines: dict[str, int | str] | None = None) -> Any:
         """Build (or fetch from cache) the program whose main file is `main_source` in accel/kernels/."""
@@ -229,10 +248,12 @@ class OpenCLDevice(GpuDevice):
             raise loader.build_error(f"{log}\n{e}") from None
 
     def to_device(self, array: np.ndarray) -> Any:
-        return self.cl.array.to_device(self.queue, np.ascontiguousarray(array))
+        array = np.ascontiguousarray(array)
+        return self._track(self.cl.array.to_device(self.queue, array), array.nbytes)
 
     def empty(self, shape: int | tuple[int, ...], dtype: Any) -> Any:
-        return self.cl.array.empty(self.queue, shape, dtype)
+        buffer = self.cl.array.empty(self.queue, shape, dtype)
+        return self._track(buffer, buffer.nbytes)
 
     def to_host(self, buffer: Any) -> np.ndarray:
         return buffer.get(queue=self.queue)
@@ -275,11 +296,13 @@ class CudaDevice(GpuDevice):
 
     def to_device(self, array: np.ndarray) -> Any:
         with self._device:
-            return self.cupy.asarray(np.ascontiguousarray(array))
+            buffer = self.cupy.asarray(np.ascontiguousarray(array))
+        return self._track(buffer, buffer.nbytes)
 
     def empty(self, shape: int | tuple[int, ...], dtype: Any) -> Any:
         with self._device:
-            return self.cupy.empty(shape, dtype)
+            buffer = self.cupy.empty(shape, dtype)
+        return self._track(buffer, buffer.nbytes)
 
     def to_host(self, buffer: Any) -> np.ndarray:
         with self._device:

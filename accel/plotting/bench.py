@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+import tracemalloc
 from typing import Iterator
 
 import numpy as np
@@ -89,6 +90,28 @@ def _chiapos_peer(k: int, repeats: int, challenges: int) -> tuple[float | None, 
         "qualities + full proof from the plot file; different format, same K")
 
 
+def _peak_memory(be, build) -> int:
+    """Peak bytes one table build holds: device memory (buffers of the backend's GpuDevice) on a GPU
+    backend, traced host allocations (numpy reports its buffers to tracemalloc) on the CPU."""
+    gpu = getattr(be, "gpu", None)
+    if gpu is not None and hasattr(gpu, "reset_peak"):
+        gpu.reset_peak()
+        base = gpu.live_bytes
+        table = build()
+        gpu.synchronize()
+        peak = gpu.peak_bytes - base
+        del table
+        return peak
+    tracemalloc.start()
+    try:
+        table = build()
+        peak = tracemalloc.get_traced_memory()[1]
+        del table
+    finally:
+        tracemalloc.stop()
+    return peak
+
+
 def run(backend_name: str, quick: bool = True) -> list[Figure]:
     be = accel.backend(backend_name)
     k = K_PRODUCTION
@@ -99,6 +122,7 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
     core_seconds = (time.process_time() - cpu0) / repeats  # CPU time of this process: all numba threads
     peer_tables, peer_proofs, note = _chiapos_peer(k, 1 if quick else 3, 500 if quick else 4000)
     extra = {"core_seconds_per_table": core_seconds, "target_core_seconds_cpu": 1.5} if be.name == "cpu" else {}
+    extra["peak_memory_mb_per_table"] = _peak_memory(be, lambda: be.pos_table(BENCH_SEED, k)) / 2**20
     figures = [Figure("pos-table", f"all 7 tables, K={k}", be.name, rate, "tables/s", low, high, repeats,
                       "chiapos DiskPlotter", peer_tables, note, extra)]
     challenges = np.arange(NUM_S_BUCKETS, dtype=np.uint32)
