@@ -43,6 +43,11 @@ class Parameters:
         """The decoded (subgroup-checked) G2 power of index 0 or 1."""
         return self._g2_points[index]
 
+    def __reduce__(self):
+        """Pickle (Ray's object store, worker processes) as the raw powers: the decoded G2 points are
+        rebuilt on load and caches such as `Kzg.bases`' prepared MSM tables are not carried."""
+        return _make, (self.g1_powers, self.g2_powers, self.description, self.insecure_tau)
+
 
 def _decode_g2(data: bytes, what: str):
     try:
