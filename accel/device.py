@@ -10,11 +10,13 @@ hardware threads available to this process.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
+import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -212,6 +214,36 @@ class GpuDevice:
     def synchronize(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # Several queues (OpenCL command queues / CUDA streams) for overlapping transfers with compute ----
+    def new_queue(self) -> Any:  # pragma: no cover - abstract
+        """A further in-order queue (OpenCL) or stream (CUDA) on this device."""
+        raise NotImplementedError
+
+    @contextlib.contextmanager
+    def on_queue(self, queue: Any) -> Iterator[None]:  # pragma: no cover - abstract
+        """Within the block, this thread's uploads, allocations, launches, downloads and `synchronize`
+        go to `queue` (from `new_queue`) instead of the device's default queue."""
+        raise NotImplementedError
+        yield
+
+    def host_buffer(self, shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
+        """A host array that asynchronous transfers can use (page-locked on CUDA)."""
+        return np.empty(shape, dtype)
+
+    def to_device_async(self, array: np.ndarray) -> Any:  # pragma: no cover - abstract
+        """A device copy of `array`, enqueued on the current queue without waiting; `array` (from
+        `host_buffer`) must stay unchanged until work queued after it has completed."""
+        raise NotImplementedError
+
+    def to_host_async(self, buffer: Any, out: np.ndarray) -> Any:  # pragma: no cover - abstract
+        """Enqueue a copy of `buffer` into the host array `out` (same size) on the current queue; returns
+        a token for `wait`."""
+        raise NotImplementedError
+
+    def wait(self, token: Any) -> None:  # pragma: no cover - abstract
+        """Block until the transfer of `to_host_async` that returned `token` has completed."""
+        raise NotImplementedError
+
     @property
     def cache_key(self) -> tuple[str, int, str]:
         return (self.backend_name, self.info.index, self.info.name)
@@ -233,8 +265,38 @@ class OpenCLDevice(GpuDevice):
         self.info = info
         self._raw = _opencl_raw_devices()[info.index]
         self.context = self.cl.Context([self._raw])
-        self.queue = self.cl.CommandQueue(self.context)
+        self._default_queue = self.cl.CommandQueue(self.context)
+        self._local = threading.local()  # this thread's queue while inside `on_queue`
         self._kernels: dict[tuple[int, str], Any] = {}
+
+    @property
+    def queue(self) -> Any:
+        """The queue this thread's operations go to: the default one unless inside `on_queue`."""
+        queue = getattr(self._local, "queue", None)
+        return self._default_queue if queue is None else queue
+
+    def new_queue(self) -> Any:
+        return self.cl.CommandQueue(self.context)
+
+    @contextlib.contextmanager
+    def on_queue(self, queue: Any) -> Iterator[None]:
+        previous = getattr(self._local, "queue", None)
+        self._local.queue = queue
+        try:
+            yield
+        finally:
+            self._local.queue = previous
+
+    def to_device_async(self, array: np.ndarray) -> Any:
+        buffer = self.empty(array.shape, array.dtype)
+        self.cl.enqueue_copy(self.queue, buffer.data, array, is_blocking=False)
+        return buffer
+
+    def to_host_async(self, buffer: Any, out: np.ndarray) -> Any:
+        return self.cl.enqueue_copy(self.queue, out, buffer.data, is_blocking=False)
+
+    def wait(self, token: Any) -> None:
+        token.wait()
 
     def compile(self, source: str, options: tuple[str, ...]) -> Any:
         program = self.cl.Program(self.context, source)
@@ -284,6 +346,35 @@ class CudaDevice(GpuDevice):
         self.info = info
         self._device = self.cupy.cuda.Device(info.index)
         self._functions: dict[tuple[int, str], Any] = {}
+
+    def new_queue(self) -> Any:
+        with self._device:
+            return self.cupy.cuda.Stream(non_blocking=True)
+
+    @contextlib.contextmanager
+    def on_queue(self, queue: Any) -> Iterator[None]:
+        with self._device, queue:  # CuPy's current stream is per thread
+            yield
+
+    def host_buffer(self, shape: int | tuple[int, ...], dtype: Any) -> np.ndarray:
+        count = int(np.prod(shape))
+        memory = self.cupy.cuda.alloc_pinned_memory(max(1, count * np.dtype(dtype).itemsize))
+        return np.frombuffer(memory, dtype, count).reshape(shape)
+
+    def to_device_async(self, array: np.ndarray) -> Any:
+        with self._device:
+            buffer = self.cupy.empty(array.shape, array.dtype)
+            buffer.set(array, stream=self.cupy.cuda.get_current_stream())
+        return self._track(buffer, buffer.nbytes)
+
+    def to_host_async(self, buffer: Any, out: np.ndarray) -> Any:
+        with self._device:
+            stream = self.cupy.cuda.get_current_stream()
+            buffer.get(stream=stream, out=out, blocking=False)  # CuPy >= 13: asynchronous into pinned `out`
+            return stream.record()
+
+    def wait(self, token: Any) -> None:
+        token.synchronize()
 
     def compile(self, source: str, options: tuple[str, ...]) -> Any:
         with self._device:
