@@ -77,11 +77,25 @@ class GpuNtt:
     def extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:
         count = limbs.shape[0]
         x = self._upload(limbs)
+        self.extend_on_device(x, rows, log_n)
+        return self._download(x, count)
+
+    def extend_on_device(self, x: Any, rows: int, log_n: int) -> None:
+        """`extend_rows` in place on a device buffer (rows * 2^log_n canonical elements, 8 u32 limbs
+        each): source values in, parity values out; nothing is transferred (record encoding keeps the
+        parity on the device)."""
+        count = rows << log_n
         self.ntt(x, rows, log_n, self._twiddles(log_n, True), log_n, dit=False)
         table = self._table(("extend", log_n), lambda: tables.extend_table(log_n))
         self._launch("mul_by_table", count, x, table, count, log_n)
         self.ntt(x, rows, log_n, self._twiddles(log_n, False), log_n, dit=True)
-        return self._download(x, count)
+
+    def prepare_extend(self, log_n: int) -> None:
+        """Upload the tables `extend_on_device` needs for this size now (blocking), so that later calls
+        on other queues/streams find them complete."""
+        self._twiddles(log_n, True)
+        self._twiddles(log_n, False)
+        self._table(("extend", log_n), lambda: tables.extend_table(log_n))
 
     def zero_polynomial(self, missing: np.ndarray, log_size: int, out: Any) -> None:
         """Write the Montgomery-form coefficients of prod (X - w^i), i in missing, into out[0 .. m]
