@@ -317,11 +317,17 @@ class GpuPosTable(PosTable):
         nbytes = proof_bytes(self.k)
         if n == 0:
             return np.zeros((0, nbytes), dtype=np.uint8), np.zeros(0, dtype=np.bool_)
-        proofs = self.gpu.empty(n * nbytes, np.uint8)
-        found = self.gpu.empty(n, np.uint8)
-        self._kernels.launch("prove", "pos_prove", n, self.k, self.gpu.to_device(challenges.astype(np.uint32)), n,
-                             self._t7_y, self._t7_pos, self._t7_size, *self._parents, proofs, found)
+        proofs, found = self.prove_on_device(self.gpu.to_device(challenges.astype(np.uint32)), n)
         return self.gpu.to_host(proofs).reshape(n, nbytes), self.gpu.to_host(found).astype(np.bool_)
+
+    def prove_on_device(self, challenges: Any, n: int) -> tuple[Any, Any]:
+        """Device buffers (proofs: n * 8K uint8, found: n uint8) for the n uint32 challenge indices in the
+        device buffer `challenges`; nothing is transferred (record encoding masks on the device)."""
+        proofs = self.gpu.empty(max(n, 1) * proof_bytes(self.k), np.uint8)
+        found = self.gpu.empty(max(n, 1), np.uint8)
+        self._kernels.launch("prove", "pos_prove", n, self.k, challenges, n, self._t7_y, self._t7_pos,
+                             self._t7_size, *self._parents, proofs, found)
+        return proofs, found
 
 
 class PosGpu:
