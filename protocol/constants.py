@@ -42,7 +42,7 @@ U64_MAX = 2**64 - 1
 SLOT_DURATION_MS = 1000
 BLOCK_AUTHORING_DELAY = 4  # slots: a block for slot S carries the PoT output of slot S + 4
 ERA_DURATION = 2016  # blocks per solution-range era
-ERA_DURATION_DEV = 10  # [DESIGN] dev chains: eras of 10 blocks, so `node --dev` adjusts its range within minutes
+ERA_DURATION_DEV = 10  # [DESIGN] dev chains with solution range adjustment on (off by default): eras of 10 blocks
 EXPECTED_VOTES_PER_BLOCK = 9  # voting solution range = block range x (9 + 1)
 CONFIRMATION_DEPTH_K = 100  # archiving depth (dev chains: 5)
 CONFIRMATION_DEPTH_K_DEV = 5
