@@ -21,15 +21,27 @@ block. Decision ([UNSURE] in the reference reading): the era start slot moves at
 adjustment is disabled, so enabling adjustment never measures more than one era. Mainnet runs with adjustment
 disabled (`ShouldAdjustSolutionRange = false`), i.e. the range stays INITIAL_SOLUTION_RANGE.
 
+A chain keeps no other state for this: every header carries the range it was checked against, so the range
+a child must carry is a function of its parent's chain alone (`child_solution_range(parent, header_of, ...)`
+walks back to the era start block when the parent ends an era). Block producers and importers call the same
+function on the same parent, so two nodes with the same parameters always agree.
+
 API: `pieces_to_solution_range`, `solution_range_to_pieces`, `next_solution_range`, `voting_solution_range`,
-`is_era_end`, `era_start_block_number`, `solution_range_for_child`, `INITIAL_SOLUTION_RANGE`.
+`is_era_end`, `era_start_block_number`, `solution_range_for_child`, `child_solution_range`,
+`INITIAL_SOLUTION_RANGE`.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from protocol.constants import (
     ERA_DURATION, EXPECTED_VOTES_PER_BLOCK, MAX_PIECES_IN_SECTOR, RECORD_NUM_CHUNKS, RECORD_NUM_S_BUCKETS,
     SLOT_PROBABILITY, U64_MAX,
 )
+
+if TYPE_CHECKING:
+    from protocol.consensus.block import Header
 
 U128_MAX = 2**128 - 1
 
@@ -119,3 +131,30 @@ def solution_range_for_child(parent_number: int, parent_solution_range: int, par
         return next_solution_range(parent_solution_range, parent_slot - era_start_slot, slot_probability,
                                    era_duration)
     return parent_solution_range
+
+
+def child_solution_range(parent: Header, header_of: Callable[[bytes], Header | None], *, initial: int,
+                         adjust_enabled: bool = False, slot_probability: tuple[int, int] = SLOT_PROBABILITY,
+                         era_duration: int = ERA_DURATION) -> int:
+    """The solution range a child of `parent` must carry, from the parent's chain alone.
+
+    A child of genesis carries `initial` (the chain's initial range; a chain whose genesis header already holds
+    it passes `parent.solution_range`). Otherwise `solution_range_for_child`, with the era start slot read
+    from the parent's own ancestry (`header_of(hash)` returns a stored header or None) when the parent ends
+    an era and adjustment is enabled. ValueError when an ancestor needed is missing."""
+    _check_u64("initial solution range", initial)
+    if not isinstance(era_duration, int) or era_duration <= 0:
+        raise ValueError(f"era duration must be a positive number of blocks, got {era_duration!r}")
+    if parent.number == 0:
+        return initial
+    era_start_slot = None
+    if adjust_enabled and is_era_end(parent.number, era_duration):
+        start = era_start_block_number(parent.number, era_duration)
+        header: Header | None = parent
+        while header is not None and header.number > start:
+            header = header_of(header.parent_hash)
+        if header is None or header.number != start:
+            raise ValueError(f"block #{parent.number} ends an era: its ancestor #{start} is not known")
+        era_start_slot = header.slot
+    return solution_range_for_child(parent.number, parent.solution_range, parent.slot, era_start_slot,
+                                    adjust_enabled, slot_probability, era_duration)

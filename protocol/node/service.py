@@ -25,8 +25,9 @@ skipped), keeps the slot proofs since its best block's future slot for its justi
 timekeeper's last 256), and does not author while syncing or while a peer reports a longer chain.
 
 [DESIGN] Multi-node dev chains: every node must run the same dev parameters (slot iterations, farm size,
-slot probability), since the expected solution range is derived from them. Blocks from peers carry no
-other segment headers than ones this node archived itself (each is compared with the stored header).
+slot probability, era duration, adjustment on/off), since the expected solution range is derived from them.
+Blocks from peers carry no other segment headers than ones this node archived itself (each is compared with
+the stored header).
 
 [DESIGN] Dev genesis history. A fresh chain has no history to plot, so the dev node archives the genesis
 block padded with zeros to fill segment 0 (history size 1) before farming; everything is deterministic,
@@ -35,9 +36,20 @@ the exact padding of its dev chain spec is not in the spec, so dev chains are no
 
 [DESIGN] Dev parameters (all in `NodeConfig`): PoT POT_SLOT_ITERATIONS_DEMO iterations per slot paced at
 one slot per second, the INSECURE dev KZG setup (`accel.kzg.dev_parameters`), a small farm plotted on
-start (1 sector of 4 pieces by default), confirmation depth 5, and a solution range sized so that the
-farm wins about one slot in `slot_probability` (1/6 like the network) — solution range adjustment is off
-(the network's default).
+start (1 sector of 4 pieces by default), confirmation depth 5, and an initial solution range (block #1's)
+sized so that the farm wins about one slot in `slot_probability` (1/6 like the network).
+
+[DESIGN] Solution range per era (protocol.md 3.3): every header carries its range; the range a child must
+carry is `solution_range.child_solution_range(parent, ...)` — derived from the parent's chain alone, used
+both to farm (audit and header) and to check every imported block (`check_block(expected_solution_range=
+...)`), so nodes with the same parameters agree and a block with another range is `InvalidSolutionRange`.
+Dev default: adjustment OFF (like mainnet), eras of ERA_DURATION_DEV (10) blocks when it is switched on
+(`NodeConfig(solution_range_adjustment=True)`, tested in tests/protocol/node/test_solution_range_eras.py).
+Why off: on a dev farm the block rate is limited by proving time (seconds per solution, during which the
+node skips slots), not by the range, so every era looks slow and the adjustment widens the range x4 per era
+up to U64_MAX; a block of range U64_MAX weighs 0 in fork choice, so the best chain stops growing (measured:
+a single node at slot probability 1/2 stalled at block #2 after its first era). Mainnet does not meet this
+(its range is far below U64_MAX).
 """
 from __future__ import annotations
 
@@ -55,7 +67,7 @@ from typing import Callable
 import accel
 from protocol.archiving import SegmentHeader
 from protocol.constants import (
-    BLOCK_AUTHORING_DELAY, CONFIRMATION_DEPTH_K_DEV, POT_SLOT_ITERATIONS_DEMO,
+    BLOCK_AUTHORING_DELAY, CONFIRMATION_DEPTH_K_DEV, ERA_DURATION_DEV, POT_SLOT_ITERATIONS_DEMO,
 )
 from protocol.consensus import (
     Block, Header, Keypair, PieceCheckParams, PotProof, PreDigest, Timekeeper, check_block, genesis_seed, pieces_to_solution_range, seal_header, verify_solution,
@@ -63,6 +75,7 @@ from protocol.consensus import (
 from protocol.consensus.block import body_root
 from protocol.consensus.block_import import BelowArchivingPoint, InvalidSegmentHeaders
 from protocol.consensus.pot import PotNextSlotInput, chain_inputs
+from protocol.consensus.solution_range import child_solution_range
 from protocol.dsn import wire
 from protocol.dsn.cache import PieceCache
 from protocol.dsn.distance import peer_id_from_public_key
@@ -104,6 +117,8 @@ class NodeConfig:
     listen_port: int | None = None  # DSN on 127.0.0.1:PORT (0 = any free port); None = no DSN
     bootstrap: list[str] = field(default_factory=list)  # peers to dial, "host:port"
     piece_cache_size: int = 64  # pieces kept in the DSN piece cache (closest to the peer id)
+    solution_range_adjustment: bool = False  # adjust the range at every era end (module docstring: why off)
+    era_duration: int = ERA_DURATION_DEV  # blocks per solution-range era
 
     def __post_init__(self) -> None:
         self.base_path = Path(self.base_path)
@@ -117,6 +132,8 @@ class NodeConfig:
             self.listen_port = 0
         if self.piece_cache_size < 0:
             raise ValueError("piece cache size must be >= 0")
+        if not isinstance(self.era_duration, int) or self.era_duration < 1:
+            raise ValueError(f"era duration must be a positive number of blocks, got {self.era_duration!r}")
 
 
 @dataclass
@@ -179,8 +196,10 @@ class Node:
         self.peer_id = peer_id_from_public_key(self.keypair.public_key)
         self.cache = PieceCache(self.peer_id, cfg.piece_cache_size)
         self.total_pieces = cfg.sectors * cfg.pieces_per_sector
-        # A tiny farm with a high slot probability would ask for more than the whole u64 range.
-        self.solution_range = min(pieces_to_solution_range(self.total_pieces, cfg.slot_probability), 2**64 - 1)
+        # Block #1's range (later blocks: `expected_solution_range`). A tiny farm with a high slot probability
+        # would ask for more than the whole u64 range.
+        self.initial_solution_range = min(pieces_to_solution_range(self.total_pieces, cfg.slot_probability),
+                                          2**64 - 1)
         genesis = dev_genesis_block()
         self.db = ChainDb(cfg.base_path / "chain.db", genesis)
         self.genesis = genesis
@@ -259,9 +278,25 @@ class Node:
         return {"public_key": "0x" + self.keypair.public_key.hex(), "backend": self.backend.name,
                 "sectors": len(self.sectors), "pieces_per_sector": self.config.pieces_per_sector,
                 "history_size": self.history_size, "solution_range": self.solution_range,
+                "solution_range_adjustment": self.config.solution_range_adjustment,
+                "era_duration": self.config.era_duration,
                 "blocks_produced": self.produced, "slots_seen": self.slots_seen}
 
     # ------------------------------------------------------------------ block production
+    def expected_solution_range(self, parent: Header) -> int:
+        """The solution range a child of `parent` (a stored header) must carry: the initial range after
+        genesis, then per era as `child_solution_range` derives it from the parent's chain. ValueError when
+        an ancestor it needs is not stored."""
+        cfg = self.config
+        return child_solution_range(parent, self.db.header, initial=self.initial_solution_range,
+                                    adjust_enabled=cfg.solution_range_adjustment,
+                                    slot_probability=cfg.slot_probability, era_duration=cfg.era_duration)
+
+    @property
+    def solution_range(self) -> int:
+        """The range the next block on the best chain is farmed with."""
+        return self.expected_solution_range(self.db.header(self.db.head().hash))
+
     def _justification(self, parent: Header, header: Header) -> list[PotProof]:
         """The header's PoT checkpoints as slot proofs chained from the parent's future PoT (genesis: the
         genesis seed at slot 1); PotError (a ValueError) when they are not well formed."""
@@ -317,51 +352,69 @@ class Node:
         self._slots.put(proof)
 
     def _on_slot(self, future: PotProof) -> None:
+        """Farm one slot: audit under the node's lock, prove without it (proving takes seconds; blocks from
+        peers keep importing meanwhile), then author only if the best block is still the parent audited on
+        (a block on a stale parent would only fork the chain)."""
         with self._lock:
-            self._on_slot_locked(future)
-
-    def _on_slot_locked(self, future: PotProof) -> None:
-        self.slots_seen += 1
-        slot = future.slot - BLOCK_AUTHORING_DELAY
-        if slot < 1:
+            found = self._audit_slot(future)
+        if found is None:
             return
-        head = self.db.head()
-        parent = self.db.header(head.hash)
-        if slot <= parent.slot or future.slot <= parent.future_slot:
-            return
-        if self.network is not None and (self._sync_lock.locked() or
-                                         any(p.best_number > head.number for p in self.network.peers())):
-            return  # major sync: a peer has a longer chain; author only once caught up
-        pot = self._pot_slots.get(slot)
-        if pot is None:
-            return
-        challenge = global_challenge(pot.output, slot)
-        candidates = audit_farm(self.backend, list(self.sectors.values()), challenge, self.solution_range)
-        self._emit("slot", f"slot {slot}: {len(candidates)} audit candidates", slot=slot,
-                   candidates=len(candidates))
-        if not candidates:
-            return
+        head, parent, slot, pot, solution_range, candidates = found
         solutions = prove(self.backend, self.kzg, self.sectors, candidates, self.keypair.public_key,
                           self.config.reward_address)
         if not solutions:
             return
-        justification = [self._pot_slots.get(s) for s in range(parent.future_slot + 1, future.slot + 1)]
-        if any(p is None for p in justification):
-            return
-        segment_headers = tuple(self._pending_segment_headers)
-        extrinsics = (f"slot {slot}".encode(),)
-        header = Header(head.hash, head.number + 1, parent.state_root, body_root(extrinsics, segment_headers),
-                        PreDigest(slot, solutions[0], pot.output, future.output), self.solution_range,
-                        tuple(tuple(p.checkpoints) for p in justification))
-        block = Block(seal_header(header, self.keypair), extrinsics, segment_headers)
-        self._import(block, parent, segment_headers)
+        with self._lock:
+            if self._stop.is_set():
+                return
+            if self.db.head().hash != head.hash:
+                self._emit("slot", f"slot {slot}: the best block moved while proving, solution dropped", slot=slot,
+                           candidates=0)
+                return
+            justification = [self._pot_slots.get(s) for s in range(parent.future_slot + 1, future.slot + 1)]
+            if any(p is None for p in justification):
+                return
+            segment_headers = tuple(self._pending_segment_headers)
+            extrinsics = (f"slot {slot}".encode(),)
+            header = Header(head.hash, head.number + 1, parent.state_root, body_root(extrinsics, segment_headers),
+                            PreDigest(slot, solutions[0], pot.output, future.output), solution_range,
+                            tuple(tuple(p.checkpoints) for p in justification))
+            block = Block(seal_header(header, self.keypair), extrinsics, segment_headers)
+            self._import(block, parent, segment_headers)
+
+    def _audit_slot(self, future: PotProof):
+        """(head, parent header, slot, its PoT, solution range, audit candidates) when the farm may author a
+        block for the slot whose future slot `future` proves, else None. Called under the node's lock."""
+        self.slots_seen += 1
+        slot = future.slot - BLOCK_AUTHORING_DELAY
+        if slot < 1:
+            return None
+        head = self.db.head()
+        parent = self.db.header(head.hash)
+        if slot <= parent.slot or future.slot <= parent.future_slot:
+            return None
+        if self.network is not None and (self._sync_lock.locked() or
+                                         any(p.best_number > head.number for p in self.network.peers())):
+            return None  # major sync: a peer has a longer chain; author only once caught up
+        pot = self._pot_slots.get(slot)
+        if pot is None:
+            return None
+        challenge = global_challenge(pot.output, slot)
+        solution_range = self.expected_solution_range(parent)
+        candidates = audit_farm(self.backend, list(self.sectors.values()), challenge, solution_range)
+        self._emit("slot", f"slot {slot}: {len(candidates)} audit candidates", slot=slot,
+                   candidates=len(candidates))
+        if not candidates:
+            return None
+        return head, parent, slot, pot, solution_range, candidates
 
     def _import(self, block: Block, parent: Header, expected_segment_headers, origin: Peer | None = None) -> bool:
         """Check and store a block (ours when `origin` is None, else a peer's); False if rejected."""
         piece_check = PieceCheckParams(self.history_size, self._segment_commitment)
         verifier = functools.partial(_verify_with, kzg=self.kzg, piece_check=piece_check)
         try:
-            check_block(block, parent, expected_solution_range=self.solution_range, verify_solution=verifier,
+            check_block(block, parent, expected_solution_range=self.expected_solution_range(parent),
+                        verify_solution=verifier,
                         verify_pot=self._verify_pot, expected_segment_headers=expected_segment_headers,
                         archived_block_number=None if origin is None else self._archived_through)
             if origin is not None:
