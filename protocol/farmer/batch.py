@@ -9,6 +9,7 @@ farm directory with the same write-fsync-rename discipline as local plotting.
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 from typing import Callable
 
@@ -87,31 +88,48 @@ def _plot_one(backend_name: str, public_key: bytes, farm: Path, sector_index: in
                        source, farm, on_record=(lambda _o: on_record()) if on_record else None)
 
 
-def ray_task_resources(backend_name: str, cluster_resources: dict) -> dict:
-    """Ray options of one sector task: a whole GPU for GPU backends when the cluster has any, else one CPU."""
+def ray_task_resources(backend_name: str, cluster_resources: dict, gpus: float = 1) -> dict:
+    """Ray options of one task (a sector plot or a proving job): `gpus` GPUs (a whole one by default) for
+    GPU backends when the cluster has any, else one CPU (no GPU)."""
     if backend_name in GPU_BACKENDS and cluster_resources.get("GPU", 0) >= 1:
-        return {"num_gpus": 1}
+        return {"num_gpus": gpus}
     return {"num_cpus": 1}
+
+
+def ray_session(ray_address: str | None):
+    """The `ray` module, connected to `ray_address` ("local" starts a Ray instance on this machine unless
+    one is already running in this process), or None to run in-process: no address, or "local" asked
+    while Ray is not installed (with a warning). A cluster address without Ray is a RuntimeError."""
+    if ray_address is None:
+        return None
+    try:
+        import ray  # noqa: PLC0415
+    except ImportError:
+        if ray_address == "local":
+            warnings.warn("Ray is not installed: running in-process", RuntimeWarning, stacklevel=3)
+            return None
+        raise RuntimeError(f"--ray-address {ray_address} needs Ray: pip install 'autonomys-accel[distributed]'") \
+            from None
+    if not ray.is_initialized():
+        ray.init(address=None if ray_address == "local" else ray_address, include_dashboard=False,
+                 log_to_driver=False)
+    return ray
 
 
 def plot_sectors(backend_name: str, public_key: bytes, farm: Path, sectors: int, pieces_per_sector: int,
                  history_size: int, source: Callable[[int], bytes], on_record: Callable[[], None] | None = None,
                  ray_address: str | None = None) -> list[PlottedSector]:
     """Plot sectors 0..sectors-1 of `farm` (skipping finished ones); with `ray_address`, one Ray task each
-    (`num_gpus=1` per task when the backend is a GPU one and the cluster has GPUs). Temporary files left
-    by a killed run are removed first (one plotter per farm at a time)."""
+    (`num_gpus=1` per task when the backend is a GPU one and the cluster has GPUs; "local" starts Ray here,
+    and runs in-process when Ray is not installed: `ray_session`). Temporary files left by a killed run
+    are removed first (one plotter per farm at a time)."""
     farm = Path(farm)
     farm.mkdir(parents=True, exist_ok=True)
     clean_stale(farm)
-    if ray_address is None:
+    ray = ray_session(ray_address)
+    if ray is None:
         return [_plot_one(backend_name, public_key, farm, i, pieces_per_sector, history_size, source, on_record)
                 for i in range(sectors)]
-    try:
-        import ray  # noqa: PLC0415
-    except ImportError:
-        raise RuntimeError("--ray-address needs Ray: pip install 'autonomys-accel[distributed]'") from None
-    ray.init(address=None if ray_address == "local" else ray_address, ignore_reinit_error=True,
-             include_dashboard=False, log_to_driver=False)
     task = ray.remote(_plot_one).options(**ray_task_resources(backend_name, ray.cluster_resources()))
     source_ref = ray.put(source)
     refs = [task.remote(backend_name, public_key, farm, i, pieces_per_sector, history_size, source_ref)
