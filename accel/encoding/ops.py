@@ -7,20 +7,43 @@ operations so that it runs wherever the PoS, erasure and BLAKE3 kernels run:
     decode: unmask the encoded chunks with BLAKE3(proof) -> recover the 2^16 values from the 2^15
             present -> even positions are the record.
 
-A backend may override `encode_record` with a fused device pipeline; the result must be identical.
+A backend may override `encode_record` / `encode_records` with a fused device pipeline (the GPU
+backends do: accel/encoding/gpu.py); the result must be identical.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from typing import Sequence
+
 from accel.encoding.constants import RECORD_BYTES, RECORD_NUM_CHUNKS, RECORD_NUM_S_BUCKETS, SCALAR_BYTES
-from accel.plotting.constants import K_PRODUCTION
+from accel.plotting.constants import K_PRODUCTION, check_k
 from accel.encoding.record import EncodedRecord, bitfield_from_bools, chunk_s_buckets
 
 
 def _check_seed(seed: bytes) -> None:
     if not isinstance(seed, (bytes, bytearray)) or len(seed) != 32:
         raise ValueError(f"PoS seed must be 32 bytes, got {len(seed) if hasattr(seed, '__len__') else seed!r}")
+
+
+def check_record(record: bytes) -> None:
+    """ValueError unless `record` is RECORD_BYTES bytes (the scalars are checked by the erasure step)."""
+    if not isinstance(record, (bytes, bytearray, memoryview)):
+        raise ValueError(f"record must be bytes, got {type(record).__name__}")
+    if len(record) != RECORD_BYTES:
+        raise ValueError(f"record must be {RECORD_BYTES} bytes, got {len(record)}")
+
+
+def check_batch(seeds: Sequence[bytes], records: Sequence[bytes], k: int) -> None:
+    """Validate a batch for `encode_records` before any work: equal lengths, every seed and record, k."""
+    if isinstance(seeds, (bytes, bytearray)) or isinstance(records, (bytes, bytearray)):
+        raise ValueError("encode_records takes a list of seeds and a list of records")
+    if len(seeds) != len(records):
+        raise ValueError(f"encode_records: {len(seeds)} seeds for {len(records)} records")
+    for seed, record in zip(seeds, records):
+        _check_seed(seed)
+        check_record(record)
+    check_k(k)
 
 
 def masks_for_proofs(backend, proofs: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
@@ -41,10 +64,7 @@ class EncodingOps:
 
         `k` is the PoS space parameter (20 on the network; smaller only for tests)."""
         _check_seed(seed)
-        if not isinstance(record, (bytes, bytearray, memoryview)):
-            raise ValueError(f"record must be bytes, got {type(record).__name__}")
-        if len(record) != RECORD_BYTES:
-            raise ValueError(f"record must be {RECORD_BYTES} bytes, got {len(record)}")
+        check_record(record)
         table = self.pos_table(bytes(seed), k)
         source = np.frombuffer(bytes(record), np.uint8).reshape(RECORD_NUM_CHUNKS, SCALAR_BYTES)
         parity = self.erasure_extend(bytes(record))  # ValueError on non-canonical scalars
@@ -58,6 +78,12 @@ class EncodingOps:
         order = chunk_s_buckets(encoded)
         out = np.where(encoded[order, None], masked[order], s_chunks[order])
         return EncodedRecord(out.tobytes(), bitfield_from_bools(encoded))
+
+    def encode_records(self, seeds: Sequence[bytes], records: Sequence[bytes],
+                       k: int = K_PRODUCTION) -> list[EncodedRecord]:
+        """`encode_record` of each (seed, record) pair, in order; all inputs are validated first."""
+        check_batch(seeds, records, k)
+        return [self.encode_record(seed, record, k=k) for seed, record in zip(seeds, records)]
 
     def decode_record(self, seed: bytes, enc: EncodedRecord, k: int = K_PRODUCTION, table=None) -> bytes:
         """The original record from its encoding (9 steps 3-4). `table`: this seed's PoS table when the
