@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from accel.backend import Backend
 from accel.device import DeviceInfo, GpuDevice
-from accel.encoding.ops import EncodingOps
+from accel.encoding.gpu import EncodingGpu
 from accel.erasure.ops import ErasureGpu
 from accel.hashing.ops import HashingGpu
 from accel.kzg.ops import MsmGpu
@@ -12,7 +12,7 @@ from accel.plotting.ops import PosGpu
 from accel.pot.ops import PotGpu
 
 
-class GpuBackend(HashingGpu, EncodingOps, ErasureGpu, MsmGpu, PosGpu, PotGpu, Backend):
+class GpuBackend(HashingGpu, EncodingGpu, ErasureGpu, MsmGpu, PosGpu, PotGpu, Backend):
     gpu: GpuDevice
 
     def __init__(self, device: DeviceInfo, gpu: GpuDevice) -> None:
