@@ -15,9 +15,14 @@ from accel.encoding.ops import EncodingOps
 from accel.encoding.record import bitfield_from_bools, chunk_s_buckets
 
 _AVAILABLE = accel.available_backends()
-GPU_BACKENDS = [pytest.param(n, id=n, marks=([pytest.mark.skip(reason=f"{n} unavailable: {_AVAILABLE[n]}")]
-                                              if _AVAILABLE.get(n) else []) + ([pytest.mark.cuda] if n == "cuda" else []))
-                for n in ("opencl", "cuda")]
+
+
+def _gpu_param(name: str):
+    marks = [pytest.mark.skip(reason=f"{name} unavailable: {_AVAILABLE[name]}")] if _AVAILABLE.get(name) else []
+    return pytest.param(name, id=name, marks=marks + ([pytest.mark.cuda] if name == "cuda" else []))
+
+
+GPU_BACKENDS = [_gpu_param(n) for n in ("opencl", "cuda")]
 
 
 @pytest.fixture(params=GPU_BACKENDS)
