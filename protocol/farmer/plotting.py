@@ -40,6 +40,31 @@ class PlottedSector:
     metadata_path: Path
 
 
+ENCODE_BATCH = 4  # records given to the backend's encode_records at once (a GPU keeps several in flight)
+
+
+def _encoded_pieces(backend, sid: bytes, piece_indexes: list[int], piece_getter: PieceGetter):
+    """(offset, piece index, piece, EncodedRecord) in offset order, records encoded ENCODE_BATCH at a time."""
+    encode_many = getattr(backend, "encode_records", None)
+    offsets = list(enumerate(piece_indexes))
+    for start in range(0, len(offsets), ENCODE_BATCH):
+        batch = offsets[start:start + ENCODE_BATCH]
+        pieces = []
+        for _, index in batch:
+            piece = piece_getter(index)
+            if len(piece) != PIECE_SIZE:
+                raise ValueError(f"piece {index} has {len(piece)} bytes, expected {PIECE_SIZE}")
+            pieces.append(piece)
+        seeds = [evaluation_seed(sid, offset) for offset, _ in batch]
+        records = [piece[:RECORD_SIZE] for piece in pieces]
+        if encode_many is not None:
+            encs = encode_many(seeds, records)
+        else:
+            encs = [backend.encode_record(seed, record) for seed, record in zip(seeds, records)]
+        for (offset, index), piece, enc in zip(batch, pieces, encs):
+            yield offset, index, piece, enc
+
+
 def plot_sector(backend, public_key: bytes, sector_index: int, history_size: int, pieces_in_sector: int,
                 piece_getter: PieceGetter, farm: Path,
                 on_record: Callable[[int], None] | None = None) -> PlottedSector:
@@ -51,14 +76,9 @@ def plot_sector(backend, public_key: bytes, sector_index: int, history_size: int
     bitfields: list[np.ndarray] = []
     record_chunks: list[np.ndarray] = []
     metadata: list[bytes] = []
-    for offset, index in enumerate(piece_indexes):
-        piece = piece_getter(index)
-        if len(piece) != PIECE_SIZE:
-            raise ValueError(f"piece {index} has {len(piece)} bytes, expected {PIECE_SIZE}")
-        record = piece[:RECORD_SIZE]
+    for offset, index, piece, enc in _encoded_pieces(backend, sid, piece_indexes, piece_getter):
         commitment = piece[RECORD_SIZE:RECORD_SIZE + COMMITMENT_SIZE]
         witness = piece[RECORD_SIZE + COMMITMENT_SIZE:RECORD_SIZE + COMMITMENT_SIZE + WITNESS_SIZE]
-        enc = backend.encode_record(evaluation_seed(sid, offset), record)
         encoded = enc.encoded
         # Chunks in increasing s-bucket order, as the region layout consumes them.
         order = np.argsort(enc.chunk_s_buckets(), kind="stable")
