@@ -1,6 +1,7 @@
 """The `autonomys` command line (Typer + Rich): one place for every command.
 
     autonomys backends                      what can run here, with devices, or why not and what to install
+    autonomys warmup [--backend ...]        compile the kernels now (setup.sh runs it for the CPU backend)
     autonomys bench [--backend ...|all] [--json FILE] [--quick/--full] [--plot DIR] [--readme FILE]
     autonomys node --dev [--backend ...]     a dev chain: timekeeper, farmer, blocks, RPC (protocol/node/cli.py)
     autonomys plot --farm DIR --sectors N   batch plotting (protocol/farmer/batch.py)
@@ -48,6 +49,25 @@ def backends() -> None:
         console.print(f"auto -> [bold]{chosen.name}[/bold] on {escape(chosen.device.describe())}")
     except accel.BackendUnavailable as e:  # pragma: no cover - the CPU backend is always there
         console.print(f"[red]no backend usable: {e}[/red]")
+
+
+@app.command()
+def warmup(backend: list[str] = typer.Option(["cpu"], "--backend", "-b",
+                                            help="cpu, opencl, cuda, auto (repeatable) or all")) -> None:
+    """Compile every kernel of the backend(s) now (numba's disk cache, the driver's program cache), so the
+    first plot, node start or bench run does not pay for it. Run by scripts/setup.sh."""
+    from accel.benchmarking import expand_backends  # noqa: PLC0415
+    from accel.warmup import warm_up  # noqa: PLC0415
+
+    failed = False
+    for name in expand_backends(backend, accel.available_backends()):
+        def report(family: str, seconds: float, error: str | None, name: str = name) -> None:
+            status = "[green]ok[/green]" if error is None else f"[red]{escape(error)}[/red]"
+            console.print(f"warmup {name}: {family} {seconds:.1f} s {status}")
+
+        failed |= any(e is not None for e in warm_up(name, report).values())
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

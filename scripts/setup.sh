@@ -4,6 +4,7 @@
 #     else the pip package pocl-binary-distribution (a CPU OpenCL driver inside the venv);
 #   - the CUDA extra when an NVIDIA driver is present (nvidia-smi answers).
 # Extra pip extras can be given in AUTONOMYS_EXTRAS (comma-separated, e.g. "test,bench").
+# Then the CPU kernels are compiled once (`autonomys warmup`; AUTONOMYS_NO_WARMUP=1 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +33,9 @@ if [ -n "${AUTONOMYS_EXTRAS:-}" ]; then extras="$extras,$AUTONOMYS_EXTRAS"; fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[$extras]"
 if ! have_icd; then .venv/bin/python -m pip install -q pocl-binary-distribution; fi
+# Compile the CPU backend's numba kernels into their disk cache now (3-5 CPU minutes on a small machine),
+# so the first node start, plot or bench does not pay for it. AUTONOMYS_NO_WARMUP=1 skips it.
+if [ -z "${AUTONOMYS_NO_WARMUP:-}" ]; then
+  .venv/bin/autonomys warmup --backend cpu || echo "setup: warmup reported a failure (see above); kernels compile on first use"
+fi
 echo "setup: .venv ready (extras: $extras)"
