@@ -182,21 +182,9 @@ def _ntt(x, rows, log_n, tw, log_tw, dit):
                 _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
 
 
-@nb.njit(cache=True)
-def _ntt_serial(x, rows, log_n, tw, log_tw, dit):
-    """`_ntt` on the calling thread (the same phases, in order)."""
-    log_block = min(log_n, BLOCK_LOG)
-    n = 1 << log_n
-    blocks = rows << (log_n - log_block)
-    chunks = (1 << log_block) // COLUMN_CHUNK
-    for phase in range(2):
-        if (phase == 0) == dit:
-            for b in range(blocks):
-                _block_stages(x, b << log_block, log_block, tw, log_tw, dit)
-        elif log_n > log_block:
-            for task in range(rows * chunks):
-                row = task // chunks
-                _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
+# `_ntt` on the calling thread: the same Python function compiled without parallel=True, where prange
+# runs as range (the same phases, in order).
+_ntt_serial = nb.njit(cache=True)(_ntt.py_func)
 
 
 _load_checked = [0.0, False]  # [monotonic time of the last check, busy then]

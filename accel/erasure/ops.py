@@ -79,6 +79,19 @@ def _shape_out(limbs: np.ndarray, b: int, batched: bool) -> np.ndarray:
     return rows.reshape(b, -1, SCALAR_BYTES) if batched else rows
 
 
+
+def _check_batch(shards: np.ndarray, present: Sequence[bool] | np.ndarray) -> tuple[np.ndarray, int, int]:
+    """(present mask, batch size b, shards per row 2n) of an `erasure_recover_batch` call, or ValueError."""
+    if not isinstance(shards, np.ndarray) or shards.ndim != 3 or shards.dtype != np.uint8 \
+            or shards.shape[2] != SCALAR_BYTES:
+        raise ValueError(f"shards: expected a (b, 2n, {SCALAR_BYTES}) uint8 array")
+    mask = np.asarray(present, dtype=bool)
+    b, size = shards.shape[:2]
+    if mask.shape != (size,):
+        raise ValueError(f"present: expected {size} booleans (one per shard), got shape {mask.shape}")
+    check_shards(size, int(mask.sum()))
+    return mask, b, size
+
 class _ErasureOps:
     """The public methods; subclasses provide the limb-level `_extend_rows`, `_fft_rows`, `_recover`."""
 
@@ -105,14 +118,7 @@ class _ErasureOps:
         """`erasure_recover` of each row of a (b, 2n, 32) uint8 array, all rows with the same shards
         present (`present`: 2n booleans; the bytes of absent shards are ignored) -> (b, 2n, 32) uint8
         (section 4; the archiver's reconstruction of 2^15 chunk positions, section 5.3)."""
-        if not isinstance(shards, np.ndarray) or shards.ndim != 3 or shards.dtype != np.uint8 \
-                or shards.shape[2] != SCALAR_BYTES:
-            raise ValueError(f"shards: expected a (b, 2n, {SCALAR_BYTES}) uint8 array")
-        mask = np.asarray(present, dtype=bool)
-        b, size = shards.shape[:2]
-        if mask.shape != (size,):
-            raise ValueError(f"present: expected {size} booleans (one per shard), got shape {mask.shape}")
-        check_shards(size, int(mask.sum()))
+        mask, b, size = _check_batch(shards, present)
         rows = np.where(mask[None, :, None], shards, np.uint8(0))
         limbs = rows_to_limbs(rows, "shards").reshape(b * size, 4)
         return _shape_out(self._recover_rows(limbs, b, mask), b, True)
@@ -173,14 +179,7 @@ class ErasureCpu(_ErasureOps):
 
     def erasure_recover_batch(self, shards: np.ndarray, present: Sequence[bool] | np.ndarray) -> np.ndarray:
         """See `_ErasureOps.erasure_recover_batch`."""
-        if not isinstance(shards, np.ndarray) or shards.ndim != 3 or shards.dtype != np.uint8 \
-                or shards.shape[2] != SCALAR_BYTES:
-            raise ValueError(f"shards: expected a (b, 2n, {SCALAR_BYTES}) uint8 array")
-        mask = np.asarray(present, dtype=bool)
-        b, size = shards.shape[:2]
-        if mask.shape != (size,):
-            raise ValueError(f"present: expected {size} booleans (one per shard), got shape {mask.shape}")
-        check_shards(size, int(mask.sum()))
+        mask, b, size = _check_batch(shards, present)
         flat = np.ascontiguousarray(shards).reshape(b * size, SCALAR_BYTES)
         return self._recover_bytes(flat, mask, (b, size)).reshape(b, size, SCALAR_BYTES)
 
