@@ -4,7 +4,7 @@
                    [--farm DIR --farm-size SIZE] [--pieces-per-sector M] [--max-blocks N] [--max-slots N]
                    [--listen-port PORT] [--bootstrap HOST:PORT ...]
     autonomys plot --backend ... --farm DIR --sectors N [--pieces-per-sector M] [--dev] [--pieces DIR]
-                   [--history-size H] [--ray-address ADDR]
+                   [--history-size H] [--ray-address ADDR | --in-process]
 
 Sizes take the units B, KiB, MiB, GiB, TiB (or K, M, G, T as powers of 1024). A farm of SIZE holds
 floor(SIZE / sector_size(M)) sectors of M pieces (spec 6.4), at least one.
@@ -116,10 +116,23 @@ def plot(
     public_key: Optional[str] = typer.Option(None, "--public-key", help="farmer public key, 32-byte hex "
                                              "(default: the key in FARM/farmer-key.json, created if missing)"),
     ray_address: Optional[str] = typer.Option(None, "--ray-address", help="plot sectors as Ray tasks on this "
-                                              "cluster ('local' starts one on this machine)"),
+                                              "cluster (default: a local Ray instance when Ray is installed)"),
+    in_process: bool = typer.Option(False, "--in-process", help="plot in this process even when Ray is installed"),
 ) -> None:
-    """Plot sectors into a farm directory; finished sectors are skipped, so an interrupted run resumes."""
+    """Plot sectors into a farm directory; finished sectors are skipped, so an interrupted run resumes.
+
+    Sectors are Ray tasks (with `num_gpus` on a GPU backend) on the cluster at --ray-address; with no
+    address a local Ray instance is started when Ray is installed, else (or with --in-process) the
+    sectors are plotted here. The bytes are identical whichever way it runs."""
+    import importlib.util  # noqa: PLC0415
+
     from protocol.farmer.batch import PieceDirectory, dev_history, plot_sectors  # noqa: PLC0415
+
+    if in_process and ray_address is not None:
+        console.print("[red]--in-process and --ray-address exclude each other[/red]")
+        raise typer.Exit(2)
+    if ray_address is None and not in_process and importlib.util.find_spec("ray") is not None:
+        ray_address = "local"
 
     if (pieces is None) == (not dev):
         console.print("[red]give exactly one source of pieces: --dev or --pieces DIR[/red]")
