@@ -171,6 +171,8 @@ class Node:
         self._pot_slots: dict[int, PotProof] = {}  # slots since (about) the best block's future slot
         self._pot_floor = 0  # the best block's future slot
         self._pot_verified: set[tuple[bytes, int, tuple[bytes, ...]]] = set()
+        self.authoring = threading.Event()  # cleared: the node imports and serves but farms no slot
+        self.authoring.set()
 
     # ------------------------------------------------------------------ setup
     def _emit(self, kind: str, message: str, **data) -> None:
@@ -353,8 +355,8 @@ class Node:
 
     def _on_slot(self, future: PotProof) -> None:
         """Farm one slot: audit under the node's lock, prove without it (proving takes seconds; blocks from
-        peers keep importing meanwhile), then author only if the best block is still the parent audited on
-        (a block on a stale parent would only fork the chain)."""
+        peers keep importing meanwhile), then author on the best block as it is then (a block on a stale
+        parent would only fork the chain) if the slot is still after it and its child's range is unchanged."""
         with self._lock:
             found = self._audit_slot(future)
         if found is None:
@@ -368,9 +370,15 @@ class Node:
             if self._stop.is_set():
                 return
             if self.db.head().hash != head.hash:
-                self._emit("slot", f"slot {slot}: the best block moved while proving, solution dropped", slot=slot,
-                           candidates=0)
-                return
+                # A block arrived while proving: the solution (bound to the slot's challenge and the range
+                # only) still claims the slot on the new best block if that is older and asks the same range.
+                head = self.db.head()
+                parent = self.db.header(head.hash)
+                if (slot <= parent.slot or future.slot <= parent.future_slot
+                        or self.expected_solution_range(parent) != solution_range):
+                    self._emit("slot", f"slot {slot}: the best block moved past it while proving, solution "
+                               "dropped", slot=slot, candidates=0)
+                    return
             justification = [self._pot_slots.get(s) for s in range(parent.future_slot + 1, future.slot + 1)]
             if any(p is None for p in justification):
                 return
@@ -387,7 +395,7 @@ class Node:
         block for the slot whose future slot `future` proves, else None. Called under the node's lock."""
         self.slots_seen += 1
         slot = future.slot - BLOCK_AUTHORING_DELAY
-        if slot < 1:
+        if slot < 1 or not self.authoring.is_set():
             return None
         head = self.db.head()
         parent = self.db.header(head.hash)
