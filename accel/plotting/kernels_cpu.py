@@ -205,9 +205,9 @@ def match_pairs(sorted_y, bucket_start, num_chunks, targets, match_left, match_r
             for i in range(ls, le):
                 if count >= CAP_PAIR:
                     break
-                r_l = U64(sorted_y[i]) - U64(base_l)  # unsigned indices: no negative-index fix-ups in the probes
-                for mm in range(U64(PARAM_M)):
-                    t = U64(targets[parity, r_l, mm])
+                r_l = np.int64(sorted_y[i]) - base_l
+                for mm in range(PARAM_M):
+                    t = np.int64(targets[parity, r_l, mm])
                     if present[t]:
                         cnt = run_len[t]
                         st = run_start[t]
