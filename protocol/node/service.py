@@ -86,6 +86,7 @@ from protocol.farmer import global_challenge
 from protocol.farmer.audit import audit_farm
 from protocol.farmer.plotting import PlottedSector, load_sector, plot_sector
 from protocol.farmer.proving import prove
+from protocol.farmer.replotting import Replotter, SectorState, sector_expiry
 from protocol.node.chain_db import ChainDb
 from protocol.node.genesis import archive_dev_genesis, dev_genesis_block
 from protocol.node.rpc import DEFAULT_RPC_PORT, RpcServer
@@ -140,7 +141,7 @@ class NodeConfig:
 class NodeEvent:
     """What the node reports to its caller (the CLI prints these)."""
 
-    kind: str  # "status" | "plotted" | "slot" | "block" | "segment" | "rejected"
+    kind: str  # "status" | "plotted" | "replotted" | "slot" | "block" | "segment" | "rejected"
     message: str
     data: dict = field(default_factory=dict)
 
@@ -207,6 +208,12 @@ class Node:
         self.genesis = genesis
         self._archive_history()
         self._plot_farm()
+        # Expiring sectors are replotted in the background at the current history size (spec 6.1,
+        # protocol.md 3.4); until a replot switches, an expired sector is left out of auditing.
+        self.replotter = Replotter(self.backend, self.keypair.public_key, cfg.farm, self.sectors.values(),
+                                   self._piece, self._segment_commitment, self.history_size,
+                                   on_replotted=self._on_replotted).start()
+        self.replotter.update(self.history_size)
         self.piece_getter = PieceGetter(self.cache, None, self.kzg, self._segment_commitment)
         if cfg.listen_port is not None:
             self.network = Network(self.peer_id, genesis.hash(), _DsnAdapter(self), listen_port=cfg.listen_port,
@@ -275,6 +282,18 @@ class Node:
             else:
                 self._emit("plotted", f"sector {sector_index} already plotted", sector_index=sector_index)
             self.sectors[sector_index] = sector
+
+    def _on_replotted(self, sector: PlottedSector) -> None:
+        with self._lock:
+            self.sectors[sector.sector_index] = sector
+        self._emit("replotted", f"replotted sector {sector.sector_index} at history size {sector.history_size}",
+                   sector_index=sector.sector_index, history_size=sector.history_size)
+
+    def farmed_sectors(self) -> list[PlottedSector]:
+        """The sectors audited now: every sector but the expired ones (their solutions would be rejected,
+        spec 10 step 6c) while they wait for their replot."""
+        return [s for s in list(self.sectors.values())
+                if sector_expiry(s, self._segment_commitment, self.history_size).state is not SectorState.EXPIRED]
 
     def farmer_status(self) -> dict:
         return {"public_key": "0x" + self.keypair.public_key.hex(), "backend": self.backend.name,
@@ -409,7 +428,7 @@ class Node:
             return None
         challenge = global_challenge(pot.output, slot)
         solution_range = self.expected_solution_range(parent)
-        candidates = audit_farm(self.backend, list(self.sectors.values()), challenge, solution_range)
+        candidates = audit_farm(self.backend, self.farmed_sectors(), challenge, solution_range)
         self._emit("slot", f"slot {slot}: {len(candidates)} audit candidates", slot=slot,
                    candidates=len(candidates))
         if not candidates:
@@ -597,6 +616,7 @@ class Node:
                 self.db.put_segment_headers(fresh)
                 self._pending_segment_headers += fresh
                 self.history_size = len(self.db.segment_headers())
+                self.replotter.update(self.history_size)
 
     # ------------------------------------------------------------------ lifecycle
     def run(self) -> int:
@@ -647,6 +667,9 @@ class Node:
 
     def shutdown(self) -> None:
         self._stop.set()
+        replotter = getattr(self, "replotter", None)
+        if replotter is not None:
+            replotter.stop(timeout=60)  # a replot in progress finishes (write, fsync, rename)
         if self.network is not None:
             self.network.stop()
         tk = getattr(self, "timekeeper", None)
