@@ -220,3 +220,16 @@ def test_empty_bases():
 def test_identity_from_ark_is_zero_bytes():
     """The table builder reads arkworks' identity as 96 zero bytes (x = y = 0 is not on the curve)."""
     assert bytes(ark.G1Point.identity().to_xy_bytes_le()) == bytes(96)
+
+
+def test_small_msms_on_large_bases_use_narrower_prefix_tables(bases, points):
+    """An MSM over the first m << n bases runs on tables of the first 2^ceil(log2 m) bases with their own
+    window (built once, kept), bit-exact with arkworks, alone and in msm_many."""
+    rng = random.Random(256)
+    batch = [_rows([rng.randrange(R) for _ in range(m)]) for m in (255, 256, 200, 3)]
+    expected = [arkworks_msm(points, rows) for rows in batch]
+    assert [bases.msm(rows) for rows in batch] == expected
+    assert bases.msm_many(batch) == expected
+    prefix = bases._prefix
+    assert {256, 4} <= set(prefix) and all(t.window < bases._tables.window for t in prefix.values())
+    assert bases._tables_for(4100) is bases._tables and bases._tables_for(256) is prefix[256]
