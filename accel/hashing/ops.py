@@ -7,7 +7,7 @@ from typing import Sequence
 import numpy as np
 
 from accel._inputs import broadcast_keys, byte_rows, ragged_bytes
-from accel.hashing.constants import BLAKE3_CHUNK_LEN, CHACHA_BLOCK_BYTES, MAX_BLOCK_COUNTER
+from accel.hashing.constants import BLAKE3_CHUNK_LEN, BLAKE3_IV, CHACHA_BLOCK_BYTES, MAX_BLOCK_COUNTER
 
 Seeds = bytes | Sequence[bytes] | np.ndarray
 
@@ -40,6 +40,9 @@ class HashingCpu:
                          keys: bytes | Sequence[bytes] | np.ndarray | None = None) -> np.ndarray:
         """BLAKE3 of each message (<= 1024 bytes), keyed when `keys` is one 32-byte key or one per message:
         (n, 32) uint8."""
+        if isinstance(messages, np.ndarray) and messages.ndim == 2 and messages.dtype == np.uint8 \
+                and 0 < messages.shape[1] <= COLUMN_MAX_BYTES and messages.shape[0] >= COLUMN_MIN_MESSAGES:
+            return _hash_columns(messages, broadcast_keys(keys, messages.shape[0], "keys"))
         data, offsets, lengths = ragged_bytes(messages, BLAKE3_CHUNK_LEN, "messages")
         key_rows = broadcast_keys(keys, len(offsets), "keys")
         from accel.hashing.kernels_cpu import blake3_hash_many_kernel  # noqa: PLC0415
@@ -48,6 +51,38 @@ class HashingCpu:
         if len(offsets):
             blake3_hash_many_kernel(data, offsets, lengths, key_rows.view("<u4"), out)
         return out.view(np.uint8)
+
+
+COLUMN_MAX_BYTES = 32  # equal-length batches of messages up to this long use the column kernel
+COLUMN_MIN_MESSAGES = 64  # below this, the column layout's copies cost more than they save
+
+
+def _hash_columns(messages: np.ndarray, key_rows: np.ndarray) -> np.ndarray:
+    """`blake3_hash_many` of n equal-length messages of at most 32 bytes with the vectorised column
+    kernel (accel/hashing/kernels_cpu.py `blake3_columns`): consecutive messages under the same key form
+    one run (the farm audit: each sector's chunks under that sector's slot challenge)."""
+    from accel.hashing.kernels_cpu import KEYED_FLAG, ONE_BLOCK_FLAGS, blake3_columns  # noqa: PLC0415
+    import numba  # noqa: PLC0415
+
+    n, length = messages.shape
+    padded = np.zeros((n, COLUMN_MAX_BYTES), dtype=np.uint8)
+    padded[:, :length] = messages
+    columns = np.ascontiguousarray(padded.view("<u4").T)
+    flags = ONE_BLOCK_FLAGS
+    if key_rows.shape[0] == 0:
+        keys, runs = np.array(BLAKE3_IV, dtype=np.uint32).reshape(8, 1), np.array([0, n], dtype=np.int64)
+    else:
+        flags |= KEYED_FLAG
+        if key_rows.shape[0] == 1:
+            starts = np.zeros(1, dtype=np.int64)
+        else:
+            starts = np.concatenate([[0], np.flatnonzero((key_rows[1:] != key_rows[:-1]).any(axis=1)) + 1])
+        runs = np.append(starts, n).astype(np.int64)
+        keys = np.ascontiguousarray(np.ascontiguousarray(key_rows[starts]).view("<u4").T)
+    out = np.empty((8, n), dtype=np.uint32)
+    chunks = max(1, min(numba.get_num_threads() * 4, n // 1024))
+    blake3_columns(columns, n, keys, runs, length, flags, out, chunks)
+    return np.ascontiguousarray(out.T).view(np.uint8)
 
 
 class HashingGpu:

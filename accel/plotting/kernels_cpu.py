@@ -22,7 +22,6 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from accel.hashing.constants import BLAKE3_IV
 from accel.plotting.constants import (
     MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, PARAM_B, PARAM_BC, PARAM_C, PARAM_EXT, PARAM_M,
 )
@@ -33,8 +32,6 @@ EXT = U64(PARAM_EXT)
 BC = PARAM_BC
 CAP_BUCKET = MAX_BUCKET_SIZE
 CAP_PAIR = MAX_MATCHES_PER_PAIR
-_IV = np.array(BLAKE3_IV, dtype=np.uint64)
-BLAKE3_FLAGS_ONE_BLOCK = 1 | 2 | 8  # CHUNK_START | CHUNK_END | ROOT
 
 
 @nb.njit(inline="always")
@@ -225,92 +222,12 @@ def match_pairs(sorted_y, bucket_start, num_chunks, targets, match_left, match_r
 
 # ------------------------------------------------------------------------------------------- fn
 # fn runs in three passes so that the hashing vectorises: `fn_pack` writes each match's one-block
-# message as 8 little-endian words in column layout (word w of message i at msg[w, i]), `blake3_columns`
-# hashes the columns with 32-bit lanes (LLVM turns the lane loop into AVX2 code: about 3x the
+# message as 8 little-endian words in column layout (word w of message i at msg[w, i]),
+# `accel.hashing.kernels_cpu.blake3_columns` hashes the columns with 32-bit lanes (AVX2: about 3x the
 # throughput of one hash at a time), and `fn_unpack` takes y and metadata out of the hashes. Every fn
 # input is one block (<= 29 bytes for K <= 25, pos.md 5). Checked by the K=20 table digests of
 # pos.json and by table equality with the reference (tests/accel/plotting).
 U32 = np.uint32
-_IV32 = tuple(int(v) for v in BLAKE3_IV)
-
-
-@nb.njit(inline="always")
-def _rotr32(x, n):
-    return U32((x >> U32(n)) | U32(x << U32(32 - n)))
-
-
-@nb.njit(inline="always")
-def _g(a, b, c, d, mx, my):
-    a = U32(a + b + mx)
-    d = _rotr32(U32(d ^ a), 16)
-    c = U32(c + d)
-    b = _rotr32(U32(b ^ c), 12)
-    a = U32(a + b + my)
-    d = _rotr32(U32(d ^ a), 8)
-    c = U32(c + d)
-    b = _rotr32(U32(b ^ c), 7)
-    return a, b, c, d
-
-
-@nb.njit(inline="always")
-def _round(s, m):
-    s0, s4, s8, s12 = _g(s[0], s[4], s[8], s[12], m[0], m[1])
-    s1, s5, s9, s13 = _g(s[1], s[5], s[9], s[13], m[2], m[3])
-    s2, s6, s10, s14 = _g(s[2], s[6], s[10], s[14], m[4], m[5])
-    s3, s7, s11, s15 = _g(s[3], s[7], s[11], s[15], m[6], m[7])
-    s0, s5, s10, s15 = _g(s0, s5, s10, s15, m[8], m[9])
-    s1, s6, s11, s12 = _g(s1, s6, s11, s12, m[10], m[11])
-    s2, s7, s8, s13 = _g(s2, s7, s8, s13, m[12], m[13])
-    s3, s4, s9, s14 = _g(s3, s4, s9, s14, m[14], m[15])
-    return (s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13, s14, s15)
-
-
-@nb.njit(inline="always")
-def _permute(m):  # BLAKE3_MSG_PERMUTATION
-    return (m[2], m[6], m[3], m[10], m[7], m[0], m[4], m[13], m[1], m[11], m[12], m[5], m[9], m[14], m[15], m[8])
-
-
-@nb.njit(cache=True, error_model="numpy")
-def _blake3_span(msg, block_len, out, lo, hi):
-    """Root hashes of the one-block messages lo..hi-1 (u64 bounds: unsigned indices carry no
-    negative-index fix-up, which is what lets LLVM vectorise the lane loop)."""
-    z = U32(0)
-    for i in range(lo, hi):
-        m = (msg[0, i], msg[1, i], msg[2, i], msg[3, i], msg[4, i], msg[5, i], msg[6, i], msg[7, i],
-             z, z, z, z, z, z, z, z)
-        s = (U32(_IV32[0]), U32(_IV32[1]), U32(_IV32[2]), U32(_IV32[3]), U32(_IV32[4]), U32(_IV32[5]),
-             U32(_IV32[6]), U32(_IV32[7]), U32(_IV32[0]), U32(_IV32[1]), U32(_IV32[2]), U32(_IV32[3]),
-             z, z, block_len, U32(BLAKE3_FLAGS_ONE_BLOCK))
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        m = _permute(m)
-        s = _round(s, m)
-        out[0, i] = s[0] ^ s[8]
-        out[1, i] = s[1] ^ s[9]
-        out[2, i] = s[2] ^ s[10]
-        out[3, i] = s[3] ^ s[11]
-        out[4, i] = s[4] ^ s[12]
-        out[5, i] = s[5] ^ s[13]
-        out[6, i] = s[6] ^ s[14]
-        out[7, i] = s[7] ^ s[15]
-
-
-@nb.njit(parallel=True, cache=True)
-def blake3_columns(msg, n, block_len, out, num_chunks):
-    """out[:, i] = BLAKE3 root hash words of the block_len-byte message msg[:, i] for i < n (msg and
-    out: (8, >= n) uint32, little-endian words; message bytes past block_len must be zero)."""
-    per = (n + num_chunks - 1) // num_chunks
-    for c in nb.prange(num_chunks):
-        _blake3_span(msg, U32(block_len), out, np.uint64(min(n, c * per)), np.uint64(min(n, (c + 1) * per)))
 
 
 @nb.njit(inline="always")

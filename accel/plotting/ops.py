@@ -11,6 +11,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from accel.hashing.constants import BLAKE3_IV
 from accel.plotting.constants import (
     CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, NUM_TABLES, check_k,
     fn_message_bytes, keystream_blocks, num_buckets, proof_bytes,
@@ -98,9 +99,15 @@ class CpuPosTable(PosTable):
     """Tables in host memory: parents of tables 2..7 and the sorted table 7 (what the prover needs)."""
 
     def __init__(self, seed: bytes, k: int) -> None:
-        from accel.hashing.kernels_cpu import chacha8_keystream_kernel  # noqa: PLC0415 - numba compile on first use
+        from accel.hashing.kernels_cpu import (  # noqa: PLC0415 - numba compile on first use
+            ONE_BLOCK_FLAGS, blake3_columns, chacha8_keystream_kernel)
         from accel.plotting import kernels_cpu as K  # noqa: PLC0415
         import numba  # noqa: PLC0415
+
+        iv = np.array(BLAKE3_IV, dtype=np.uint32).reshape(8, 1)
+
+        def one_run(n: int) -> np.ndarray:
+            return np.array([0, n], dtype=np.int64)
 
         self.seed, self.k = seed, k
         chunks = max(1, numba.get_num_threads() * 4)
@@ -135,7 +142,7 @@ class CpuPosTable(PosTable):
                 msg, hashes = np.zeros((8, n), dtype=np.uint32), np.empty((8, n), dtype=np.uint32)
             K.fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
                       pair_offset, chunks, msg, new_hi, new_lo, parents)
-            K.blake3_columns(msg, n, fn_message_bytes(k, table), hashes, chunks)
+            blake3_columns(msg, n, iv, one_run(n), fn_message_bytes(k, table), ONE_BLOCK_FLAGS, hashes, chunks)
             K.fn_unpack(k, table, hashes, n, chunks, new_y, new_hi, new_lo)
             self.parents_list.append(parents)
             y, meta_hi, meta_lo = new_y, new_hi, new_lo

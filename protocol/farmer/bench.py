@@ -4,9 +4,9 @@ as `autonomys bench` expects:
 - plotting: records per second (seconds and process core-seconds per record in `extra`, and the
   1,000-piece sector estimate); the issue's targets are at most 0.6 core-seconds per record on the CPU
   and under 2.5 s per 1,000-piece sector on an H100-class GPU;
-- auditing: sector audits per second for a 1,000-piece sector read from page cache (a sparse file with
-  the s-bucket sizes of a full sector: 500 chunks in every s-bucket, so the read and the keyed hashes
-  are a real sector's; target: 1,000 sectors under 100 ms);
+- auditing: `audit_farm` of a farm of 1,000 sectors of 1,000 pieces read from page cache (one sparse
+  file with the s-bucket sizes of a full sector: 500 chunks in every s-bucket, so each sector's read
+  and keyed hashes are a real sector's; target: 1,000 sectors under 100 ms);
 - proving: solutions per second (target under 750 ms on the CPU) and the solution's encoded size
   (target under 1 KB);
 - verification: `verify_solution` calls per second (target under 10 ms), without the piece check.
@@ -28,7 +28,7 @@ import numpy as np
 import accel
 from accel.benchmarking import Figure
 from protocol.constants import PIECE_SIZE, RECORD_NUM_S_BUCKETS, RECORD_SIZE, WITNESS_SIZE
-from protocol.farmer.audit import audit_sector
+from protocol.farmer.audit import audit_farm, audit_sector
 from protocol.farmer.layout import SectorMetadata, sector_size
 from protocol.farmer.plotting import PlottedSector, plot_sector
 from protocol.farmer.sector import global_challenge, sector_id
@@ -57,14 +57,15 @@ def _piece_getter(kzg, seed: int = 7):
     return lambda _index: piece
 
 
-def _full_sector_for_audit(directory: Path) -> PlottedSector:
-    """A sparse 1,000-piece sector file with a full sector's s-bucket sizes (auditing reads chunks only)."""
+def _full_sectors_for_audit(directory: Path, count: int) -> list[PlottedSector]:
+    """`count` mainnet-size sectors (1,000 pieces, a full sector's s-bucket sizes) over one sparse file:
+    auditing reads one s-bucket per sector, which each sector id puts elsewhere, from the page cache."""
     path = directory / "audit.plot"
     with open(path, "wb") as f:
         f.truncate(sector_size(FULL_SECTOR))
     sizes = np.full(RECORD_NUM_S_BUCKETS, FULL_SECTOR // 2, dtype=np.uint16)
-    meta = SectorMetadata(0, FULL_SECTOR, sizes, 1)
-    return PlottedSector(0, 1, FULL_SECTOR, sector_id(PUBLIC_KEY, 0, 1), [], meta, path, path)
+    return [PlottedSector(i, 1, FULL_SECTOR, sector_id(PUBLIC_KEY, i, 1), [], SectorMetadata(i, FULL_SECTOR, sizes, 1),
+                          path, path) for i in range(count)]
 
 
 def run(backend_name: str, quick: bool = True) -> list[Figure]:
@@ -90,20 +91,20 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
                               {"seconds_per_record": per_record, "core_seconds_per_record": cpu / records,
                                "seconds_per_1000_piece_sector": per_record * FULL_SECTOR}))
 
-        full = _full_sector_for_audit(farm)
-        slots = 50 if quick else 500
-        challenges = [global_challenge(s.to_bytes(16, "little"), s) for s in range(slots)]
-        audit_sector(be, full, challenges[0], U64_MAX // 1000)
+        farm_sectors = _full_sectors_for_audit(farm, FULL_SECTOR)
+        slots = 10 if quick else 50
+        challenges = [global_challenge(s.to_bytes(16, "little"), s) for s in range(slots + 1)]
+        audit_farm(be, farm_sectors, challenges[-1], U64_MAX // 1000)  # warm-up (and page cache)
         times = []
-        for challenge in challenges:
+        for challenge in challenges[:slots]:
             t0 = time.perf_counter()
-            audit_sector(be, full, challenge, U64_MAX // 1000)
+            audit_farm(be, farm_sectors, challenge, U64_MAX // 1000)
             times.append(time.perf_counter() - t0)
         med = statistics.median(times)
-        figures.append(Figure("farming", "audit a 1,000-piece sector (page cache)", be.name, 1 / med, "sectors/s",
-                              1 / max(times), 1 / min(times), slots, None, None,
+        figures.append(Figure("farming", f"audit a farm of {FULL_SECTOR} 1,000-piece sectors (page cache)", be.name,
+                              1 / med, "farms/s", 1 / max(times), 1 / min(times), slots, None, None,
                               "target: 1,000 sectors under 100 ms",
-                              {"ms_per_sector": med * 1e3, "ms_per_1000_sectors": med * 1e6}))
+                              {"ms_per_1000_sectors": med * 1e3, "ms_per_sector": med}))
 
         contents = read_contents_map(sector)
         wanted = 1 if quick else 3

@@ -9,6 +9,8 @@ s_bucket_sizes [u16; 65536], history_size u64} || H(that encoding).
 """
 from __future__ import annotations
 
+import functools
+
 import struct
 from dataclasses import dataclass
 
@@ -65,6 +67,15 @@ class SectorMetadata:
     pieces_in_sector: int
     s_bucket_sizes: np.ndarray  # uint16[65536]
     history_size: int
+
+    @functools.cached_property
+    def s_bucket_starts(self) -> np.ndarray:
+        """int64[65537]: chunks stored before each s-bucket (exclusive prefix sum of the sizes, computed
+        once: auditing reads one s-bucket of every sector each slot). The sizes are not to be changed
+        after this is first read."""
+        starts = np.zeros(RECORD_NUM_S_BUCKETS + 1, dtype=np.int64)
+        np.cumsum(np.asarray(self.s_bucket_sizes, dtype=np.int64), out=starts[1:])
+        return starts
 
     def encode(self) -> bytes:
         sizes = np.asarray(self.s_bucket_sizes, dtype="<u2")
