@@ -111,8 +111,9 @@ def ray_session(ray_address: str | None):
         raise RuntimeError(f"--ray-address {ray_address} needs Ray: pip install 'autonomys-accel[distributed]'") \
             from None
     if not ray.is_initialized():
-        ray.init(address=None if ray_address == "local" else ray_address, include_dashboard=False,
-                 log_to_driver=False)
+        # address="local" always starts a new instance: ray.init() without an address would attach to
+        # any cluster already running on the machine (started from another checkout or environment)
+        ray.init(address=ray_address, include_dashboard=False, log_to_driver=False)
     return ray
 
 

@@ -61,7 +61,7 @@ def in_process(cpu, kzg, farm, challenge):
 def ray_local():
     """One local Ray instance (2 CPUs) for the module; `prove_farm(..., "local")` reuses it."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
     yield ray
     ray.shutdown()
 
