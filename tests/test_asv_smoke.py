@@ -14,7 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT / "bench"
-FAMILIES = {"hashing", "plotting", "encoding", "erasure", "kzg", "pot", "archiving"}
+FAMILIES = {"hashing", "plotting", "encoding", "erasure", "kzg", "pot", "archiving", "farming"}
 
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("asv") is None,
                                 reason="asv not installed (pip install 'autonomys-accel[test]')")

@@ -3,16 +3,11 @@
 its pieces. The work lives in protocol.archiving.bench (also used by `python -m protocol.archiving.bench`)."""
 from __future__ import annotations
 
-from .common import BACKENDS, backend_or_skip
+from .common import WholeRunBenchmark, backend_or_skip
 
 
-class ArchiveSegment:
-    params = (BACKENDS,)
-    param_names = ["backend"]
-    number = 1
+class ArchiveSegment(WholeRunBenchmark):
     repeat = (1, 3, 600.0)
-    warmup_time = 0
-    timeout = 1800
 
     def setup(self, backend):
         from protocol.archiving import bench
@@ -29,13 +24,8 @@ class ArchiveSegment:
         self.bench.time_segment(self.kzg, self.be, self.segment)
 
 
-class ReconstructSegment:
-    params = (BACKENDS,)
-    param_names = ["backend"]
-    number = 1
+class ReconstructSegment(WholeRunBenchmark):
     repeat = (1, 3, 600.0)
-    warmup_time = 0
-    timeout = 1800
 
     def setup(self, backend):
         import random

@@ -30,3 +30,15 @@ def backend_or_skip(name: str) -> accel.Backend:
         return accel.backend(name)
     except accel.BackendUnavailable as e:
         raise NotImplementedError(str(e)) from e
+
+
+class WholeRunBenchmark:
+    """Base of the pipeline benchmarks (archiving a segment, farming): one parameter, the backend; each
+    timed call is a whole run of seconds, so one call per sample, no warm-up loop (setup compiles), a
+    long timeout. Subclasses set `repeat`."""
+
+    params = (BACKENDS,)
+    param_names = ["backend"]
+    number = 1
+    warmup_time = 0
+    timeout = 1800
