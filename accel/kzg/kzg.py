@@ -190,24 +190,24 @@ class Kzg:
             pi = _blst.BlstP1Element.uncompress(bytes(witness))
         except Exception:  # pyblst's own error type: the arkworks path decides
             return None
+        g2_0, g2_1, g1 = self._blst_points()
         lhs = c
         if y:
-            lhs = lhs + self._blst_g2()[2].scalar_mul(R - y)
+            lhs = lhs + g1.scalar_mul(R - y)
         if x:
             lhs = lhs + pi.scalar_mul(x)
         if lhs.compress() == _G1_IDENTITY or pi.compress() == _G1_IDENTITY:
             return None
-        g2_0, g2_1, _ = self._blst_g2()
         return bool(_blst.final_verify(_blst.miller_loop(lhs, g2_0), _blst.miller_loop(pi, g2_1)))
 
-    def _blst_g2(self) -> tuple:
+    def _blst_points(self) -> tuple:
         """(G2[0], G2[1], G1 generator) as blst points, decoded once."""
-        cached = self.__dict__.get("_blst_points")
+        cached = self.__dict__.get("_blst_cache")
         if cached is None:
             cached = (_blst.BlstP2Element.uncompress(bytes(self._g2_0.to_compressed_bytes())),
                       _blst.BlstP2Element.uncompress(bytes(self._g2_1.to_compressed_bytes())),
                       _blst.BlstP1Element.uncompress(bytes(self._g1.to_compressed_bytes())))
-            self.__dict__["_blst_points"] = cached
+            self.__dict__["_blst_cache"] = cached
         return cached
 
     def verify_batch(self, openings: Sequence[Opening]) -> bool:
