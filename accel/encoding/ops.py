@@ -18,6 +18,7 @@ from typing import Sequence
 
 from accel.encoding.constants import RECORD_BYTES, RECORD_NUM_CHUNKS, RECORD_NUM_S_BUCKETS, SCALAR_BYTES
 from accel.plotting.constants import K_PRODUCTION, check_k
+from accel.erasure.fr import rows_to_limbs
 from accel.encoding.record import EncodedRecord, bitfield_from_bools, chunk_s_buckets
 
 
@@ -46,14 +47,13 @@ def check_batch(seeds: Sequence[bytes], records: Sequence[bytes], k: int) -> Non
     check_k(k)
 
 
-def masks_for_proofs(backend, proofs: list[bytes | None]) -> tuple[np.ndarray, np.ndarray]:
-    """(present, masks): which proofs exist, and BLAKE3(proof) (zeros where none) as (n, 32) uint8."""
-    present = np.array([p is not None for p in proofs], dtype=bool)
-    masks = np.zeros((len(proofs), SCALAR_BYTES), dtype=np.uint8)
-    found = [p for p in proofs if p is not None]
-    if found:
-        masks[present] = backend.blake3_hash_many(np.frombuffer(b"".join(found), np.uint8).reshape(len(found), -1))
-    return present, masks
+def masks_for_proofs(backend, proofs: np.ndarray, found: np.ndarray) -> np.ndarray:
+    """BLAKE3(proof) of every found proof (`prove_many`'s (n, 8K) proofs and (n,) found flags) as
+    (n, 32) uint8, zero rows where there is no proof."""
+    masks = np.zeros((found.shape[0], SCALAR_BYTES), dtype=np.uint8)
+    if found.any():
+        masks[found] = backend.blake3_hash_many(np.ascontiguousarray(proofs[found]))
+    return masks
 
 
 class EncodingOps:
@@ -71,7 +71,8 @@ class EncodingOps:
         s_chunks = np.empty((RECORD_NUM_S_BUCKETS, SCALAR_BYTES), dtype=np.uint8)
         s_chunks[0::2] = source
         s_chunks[1::2] = np.frombuffer(b"".join(parity), np.uint8).reshape(RECORD_NUM_CHUNKS, SCALAR_BYTES)
-        present, masks = masks_for_proofs(self, table.find_proofs(range(RECORD_NUM_S_BUCKETS)))
+        proofs, present = table.prove_many(np.arange(RECORD_NUM_S_BUCKETS, dtype=np.uint32))
+        masks = masks_for_proofs(self, proofs, present)
         masked = s_chunks ^ masks
         encodable = present & masked.any(axis=1)  # an all-zero result counts as not encoded (6.2 step 3)
         encoded = encodable & (np.cumsum(encodable) <= RECORD_NUM_CHUNKS)
@@ -97,13 +98,17 @@ class EncodingOps:
         masked_rows = np.flatnonzero(encoded[order])
         if masked_rows.size:
             table = table if table is not None else self.pos_table(bytes(seed), k)
-            proofs = table.find_proofs([int(s) for s in order[masked_rows]])
-            present, masks = masks_for_proofs(self, proofs)
+            proofs, present = table.prove_many(order[masked_rows].astype(np.uint32))
             if not present.all():
                 raise ValueError("corrupt encoded record: an encoded s-bucket has no proof of space for this seed")
-            chunks[masked_rows] ^= masks
-        shards: list[bytes | None] = [None] * RECORD_NUM_S_BUCKETS
-        for row, s in enumerate(order):
-            shards[int(s)] = chunks[row].tobytes()
-        values = self.erasure_recover(shards)
-        return b"".join(values[0::2])
+            chunks[masked_rows] ^= masks_for_proofs(self, proofs, present)
+        shards = np.zeros((RECORD_NUM_S_BUCKETS, SCALAR_BYTES), dtype=np.uint8)
+        shards[order] = chunks
+        have = np.zeros(RECORD_NUM_S_BUCKETS, dtype=bool)
+        have[order] = True
+        if have[0::2].all():  # every source chunk was stored: no recovery, only the canonical check
+            source = np.ascontiguousarray(shards[0::2])
+            rows_to_limbs(source, "decoded record")
+        else:  # recover the missing source chunks from the parity
+            source = self.erasure_recover_batch(shards[None], have)[0, 0::2]
+        return source.tobytes()

@@ -31,7 +31,21 @@ def challenge_array(challenge_indices: Iterable[int] | np.ndarray) -> np.ndarray
         return challenge_indices.astype(np.uint32)
     if isinstance(challenge_indices, (bytes, bytearray, str)) or isinstance(challenge_indices, numbers.Number):
         raise ValueError(f"challenge indices: expected a sequence of integers, got {type(challenge_indices).__name__}")
-    return np.array([check_challenge_index(c) for c in challenge_indices], dtype=np.uint32)
+    if isinstance(challenge_indices, range) and challenge_indices.step > 0:
+        if len(challenge_indices) and (challenge_indices[0] < 0 or challenge_indices[-1] > CHALLENGE_INDEX_MAX):
+            raise ValueError("challenge indices must be in 0..2^32-1")
+        return np.arange(challenge_indices.start, challenge_indices.stop, challenge_indices.step, dtype=np.uint32)
+    items = list(challenge_indices)
+    try:  # plain Python ints in range convert in one step (65,536 of them: ~3 ms instead of ~0.2 s)
+        array = np.array(items, dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        array = None
+    if array is not None and array.shape == (len(items),) \
+            and all(type(c) is int or isinstance(c, np.integer) for c in items):
+        if array.size and (int(array.min()) < 0 or int(array.max()) > CHALLENGE_INDEX_MAX):
+            raise ValueError("challenge indices must be in 0..2^32-1")
+        return array.astype(np.uint32)
+    return np.array([check_challenge_index(c) for c in items], dtype=np.uint32)
 
 
 class PosTable:
