@@ -37,7 +37,7 @@ from accel.kzg import g1
 from accel.kzg.constants import G1_BYTES, G1_IDENTITY, SCALAR_BYTES
 from accel.kzg.fp_cpu import (FP_LIMBS, FP_ZERO, ONE_MONT, PLAIN_ONE, R2_LIMBS, fp_add, fp_dbl, fp_eq, fp_inv,
                               fp_is_zero, fp_load, fp_mul, fp_neg, fp_sqr, fp_store, fp_sub, from_limbs,
-                              jac_add, jac_add_affine, jac_dbl, jac_identity)
+                              jac_add, jac_add_affine, jac_dbl, jac_identity, prefetch_row)
 from accel.kzg.library import ark
 from accel.kzg.points import Scalars, scalar_rows
 
@@ -51,10 +51,13 @@ SCALAR_BITS = 8 * SCALAR_BYTES  # digits cover 256 bits: scalars < r < 2^255 lea
 # additions and a smaller batch).
 COST_AFFINE_ADD = 9
 COST_BUCKET_SUM = 20
-# Pair additions per shared inversion (one inversion costs about 570 multiplications).
-BLOCK = 2048
-# Lanes of the bucket running sum, advanced together as one batch of affine additions per step.
-RUNNING_SUM_LANES = 256
+# Pair additions per shared inversion (one inversion costs about 570 multiplications; the block's
+# scratch, 8,192 prefix products and task indices, is about 0.5 MB: the L2 cache of one core).
+BLOCK = 8192
+# Lanes of the bucket running sum, advanced together as one batch of 2 x 1,024 affine additions per step.
+RUNNING_SUM_LANES = 1024
+# Gather: table rows are prefetched this many entries ahead (the reads are scattered over the table).
+PREFETCH_DISTANCE = 24
 # Largest table kept (2^15 bases: 51 MB); larger base sets run arkworks' Pippenger instead.
 MAX_TABLE_BYTES = 1 << 30
 TABLE_BYTES_PER_POINT = 2 * FP_LIMBS * 8 + 1  # affine x, y and the identity flag
@@ -177,14 +180,19 @@ def _signed_digits(rows, c, w):
 
 
 @nb.njit(nogil=True, cache=True)
-def _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf):
-    """Run `cnt` pair tasks: bucket entry t_out[t] <- entry t_a[t] + entry t_b[t] (t_b = -1: copy)."""
+def _flush(bx, by, binf, t_a, t_b, cnt, kind, prefix):
+    """Run `cnt` pair tasks in place: entry t_a[t] <- entry t_a[t] + entry t_b[t]. The entries of one
+    call's tasks are pairwise distinct except that a t_a may be read as the t_b of a LATER task (read
+    first: the backward pass runs from the last task), which the bucket running sum uses.
+
+    Forward pass: prefix products of the denominators (Montgomery's trick: one inversion for all);
+    backward pass: each denominator is recomputed from the points (cheaper than storing it)."""
     acc = ONE_MONT
     for t in range(cnt):
         a = t_a[t]
         b = t_b[t]
-        if b < 0 or binf[b]:
-            kind[t] = 0  # result = a
+        if binf[b]:
+            kind[t] = 0  # result = a (nothing to do)
         elif binf[a]:
             kind[t] = 1  # result = b
         else:
@@ -200,7 +208,6 @@ def _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf):
                 kind[t] = 2  # opposite points: identity
                 continue
             fp_store(prefix, t, acc)
-            fp_store(den, t, d)
             acc = fp_mul(acc, d)
     inv = fp_inv(acc)
     for t in range(cnt - 1, -1, -1):
@@ -208,35 +215,31 @@ def _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf):
         a = t_a[t]
         if kd >= 3:
             b = t_b[t]
-            dinv = fp_mul(inv, fp_load(prefix, t))
-            inv = fp_mul(inv, fp_load(den, t))
             xa = fp_load(bx, a)
             ya = fp_load(by, a)
             if kd == 3:
                 xb = fp_load(bx, b)
+                d = fp_sub(xb, xa)
+            else:
+                d = fp_dbl(ya)
+            dinv = fp_mul(inv, fp_load(prefix, t))
+            inv = fp_mul(inv, d)
+            if kd == 3:
                 lam = fp_mul(fp_sub(fp_load(by, b), ya), dinv)
                 x3 = fp_sub(fp_sub(fp_sqr(lam), xa), xb)
             else:
                 xx = fp_sqr(xa)
                 lam = fp_mul(fp_add(fp_dbl(xx), xx), dinv)
                 x3 = fp_sub(fp_sqr(lam), fp_dbl(xa))
-            fp_store(rx, t, x3)
-            fp_store(ry, t, fp_sub(fp_mul(lam, fp_sub(xa, x3)), ya))
-            rinf[t] = 0
+            fp_store(bx, a, x3)
+            fp_store(by, a, fp_sub(fp_mul(lam, fp_sub(xa, x3)), ya))
         elif kd == 2:
-            rinf[t] = 1
-        else:
-            src = a if kd == 0 else t_b[t]
-            fp_store(rx, t, fp_load(bx, src))
-            fp_store(ry, t, fp_load(by, src))
-            rinf[t] = binf[src]
-    # Write-back in task order: task t writes slot start + k and reads slots start + 2k (+1), so no
-    # later task reads a slot written here.
-    for t in range(cnt):
-        o = t_out[t]
-        fp_store(bx, o, fp_load(rx, t))
-        fp_store(by, o, fp_load(ry, t))
-        binf[o] = rinf[t]
+            binf[a] = 1
+        elif kd == 1:
+            b = t_b[t]
+            fp_store(bx, a, fp_load(bx, b))
+            fp_store(by, a, fp_load(by, b))
+            binf[a] = 0
 
 
 @nb.njit(nogil=True, cache=True)
@@ -273,6 +276,11 @@ def _msm_windows(tx, ty, tinf, n_table, digits, k0, k1, c, out):
             pos[b] = j + 1
             order[j] = base + i if d > 0 else -(base + i) - 1
     for j in range(total):
+        if j + PREFETCH_DISTANCE < total:
+            ahead = order[j + PREFETCH_DISTANCE]
+            ahead = -ahead - 1 if ahead < 0 else ahead
+            prefetch_row(tx, ahead)
+            prefetch_row(ty, ahead)
         src = order[j]
         negative = src < 0
         if negative:
@@ -281,51 +289,49 @@ def _msm_windows(tx, ty, tinf, n_table, digits, k0, k1, c, out):
         y = fp_load(ty, src)
         fp_store(by, j, fp_neg(y) if negative else y)
         binf[j] = tinf[src]
-    # Tree-sum each bucket: a level adds disjoint neighbour pairs, halving every bucket's length.
-    lens = counts.copy()
-    t_out = np.empty(BLOCK, np.int64)
+    # Tree-sum each bucket in place: at stride s, entry start + 2ks absorbs entry start + (2k+1)s (an
+    # unpaired last entry waits for the next level); the bucket's sum ends at its start.
     t_a = np.empty(BLOCK, np.int64)
     t_b = np.empty(BLOCK, np.int64)
     kind = np.empty(BLOCK, np.uint8)
-    den = np.empty((BLOCK, FP_LIMBS), np.uint64)
     prefix = np.empty((BLOCK, FP_LIMBS), np.uint64)
-    rx = np.empty((BLOCK, FP_LIMBS), np.uint64)
-    ry = np.empty((BLOCK, FP_LIMBS), np.uint64)
-    rinf = np.empty(BLOCK, np.uint8)
+    stride = 1
     active = True
     while active:
         active = False
         cnt = 0
         for b in range(h):
-            length = lens[b]
-            if length < 2:
+            length = counts[b]
+            if length <= stride:
                 continue
+            if length > 2 * stride:
+                active = True
             s = starts[b]
-            half = (length + 1) // 2
-            for k in range(half):
-                t_out[cnt] = s + k
-                t_a[cnt] = s + 2 * k
-                t_b[cnt] = s + 2 * k + 1 if 2 * k + 1 < length else -1
+            j = 0
+            while j + stride < length:
+                t_a[cnt] = s + j
+                t_b[cnt] = s + j + stride
                 cnt += 1
                 if cnt == BLOCK:
-                    _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf)
+                    _flush(bx, by, binf, t_a, t_b, cnt, kind, prefix)
                     cnt = 0
-            lens[b] = half
-            if half >= 2:
-                active = True
+                j += 2 * stride
         if cnt:
-            _flush(bx, by, binf, t_out, t_a, t_b, cnt, kind, den, prefix, rx, ry, rinf)
-    _bucket_sum(bx, by, binf, counts, starts, t_out, t_a, t_b, kind, den, prefix, rx, ry, rinf, out)
+            _flush(bx, by, binf, t_a, t_b, cnt, kind, prefix)
+        stride *= 2
+    _bucket_sum(bx, by, binf, counts, starts, out)
 
 
 @nb.njit(nogil=True, cache=True)
-def _bucket_sum(bx, by, binf, counts, starts, t_out, t_a, t_b, kind, den, prefix, rx, ry, rinf, out):
+def _bucket_sum(bx, by, binf, counts, starts, out):
     """sum_b (b + 1) B_b for the bucket sums B_b (at bx[starts[b]] when counts[b] > 0) -> out (3, 6).
 
-    Running sums S = sum_{b' >= b} B_b', T = sum S in `groups` lock-stepped lanes of `span` buckets
-    each, so every step is one batch of affine additions (one inversion per step, through `_flush`);
-    lane g ends with S_g = sum of its buckets and T_g = sum_b (b - g span + 1) B_b, and the total is
-    sum_g T_g + span sum_g g S_g (a short Jacobian running sum over the lanes, then doublings)."""
+    Running sums in `groups` lock-stepped lanes of `span` buckets each: lane g walks its buckets from
+    the top with S_g += B_b and T_g += S_g (the S_g before this step), both in ONE batch of affine
+    additions per step (one inversion, through `_flush`: the T tasks come last, so the backward pass
+    reads S_g before its own task changes it). Then T_g + S_g = sum_b (b - g span + 1) B_b over lane
+    g, and the total is sum_g (T_g + S_g) + span sum_g g S_g (a Jacobian running sum over the lanes,
+    then doublings)."""
     h = counts.shape[0]
     groups = min(RUNNING_SUM_LANES, h)
     span = h // groups  # h and the lane count are powers of two
@@ -334,24 +340,25 @@ def _bucket_sum(bx, by, binf, counts, starts, t_out, t_a, t_b, kind, den, prefix
     ax = np.zeros((size, FP_LIMBS), np.uint64)
     ay = np.zeros((size, FP_LIMBS), np.uint64)
     ainf = np.ones(size, np.uint8)
+    t_a = np.empty(2 * groups, np.int64)
+    t_b = np.empty(2 * groups, np.int64)
+    kind = np.empty(2 * groups, np.uint8)
+    prefix = np.empty((2 * groups, FP_LIMBS), np.uint64)
     for b in range(h):
         if counts[b]:
             j = starts[b]
             fp_store(ax, b, fp_load(bx, j))
             fp_store(ay, b, fp_load(by, j))
             ainf[b] = binf[j]
+    for g in range(groups):
+        t_a[g] = h + g  # S_g += B_(top of lane g - step)
+        t_a[groups + g] = h + groups + g  # T_g += S_g
+        t_b[groups + g] = h + g
     for step in range(span):
-        for g in range(groups):  # S_g += B_(top of lane g - step)
-            t_out[g] = h + g
-            t_a[g] = h + g
+        for g in range(groups):
             t_b[g] = (g + 1) * span - 1 - step
-        _flush(ax, ay, ainf, t_out, t_a, t_b, groups, kind, den, prefix, rx, ry, rinf)
-        for g in range(groups):  # T_g += S_g
-            t_out[g] = h + groups + g
-            t_a[g] = h + groups + g
-            t_b[g] = h + g
-        _flush(ax, ay, ainf, t_out, t_a, t_b, groups, kind, den, prefix, rx, ry, rinf)
-    # sum_g g S_g by a running sum from the top lane, times span; plus sum_g T_g.
+        _flush(ax, ay, ainf, t_a, t_b, 2 * groups if step else groups, kind, prefix)
+    # sum_g g S_g by a running sum from the top lane, times span; plus sum_g (T_g + S_g).
     sx, sy, sz = jac_identity()
     wx, wy, wz = jac_identity()
     for g in range(groups - 1, 0, -1):
@@ -362,8 +369,7 @@ def _bucket_sum(bx, by, binf, counts, starts, t_out, t_a, t_b, kind, den, prefix
     while m > 1:
         wx, wy, wz = jac_dbl(wx, wy, wz)
         m >>= 1
-    for g in range(groups):
-        j = h + groups + g
+    for j in range(h, h + 2 * groups):
         if not ainf[j]:
             wx, wy, wz = jac_add_affine(wx, wy, wz, fp_load(ax, j), fp_load(ay, j))
     fp_store(out, 0, wx)

@@ -233,3 +233,34 @@ def test_small_msms_on_large_bases_use_narrower_prefix_tables(bases, points):
     prefix = bases._prefix
     assert {256, 4} <= set(prefix) and all(t.window < bases._tables.window for t in prefix.values())
     assert bases._tables_for(4100) is bases._tables and bases._tables_for(256) is prefix[256]
+
+
+@pytest.mark.parametrize("pattern", ["equal", "cancel", "mixed"])
+def test_bucket_running_sum_exceptional_steps(points, pattern):
+    """The bucket running sum (several buckets per lane: 4,096 buckets over RUNNING_SUM_LANES lanes) with
+    bucket patterns that make a lane's T and S equal (doubling), opposite (identity), or identity,
+    against arkworks' sum_b (b + 1) B_b."""
+    from accel.kzg.cpu_msm import RUNNING_SUM_LANES, _bucket_sum  # noqa: PLC0415
+
+    h = 4096
+    assert h // RUNNING_SUM_LANES >= 4
+    p = points[5]
+    palette = [p, -p, p + p, -(p + p), points[9], ark.G1Point.identity()]
+    xy = np.frombuffer(b"".join(bytes(q.to_xy_bytes_le()) for q in palette), dtype=np.uint8).reshape(-1, 96)
+    table = FixedBaseTables(xy, window=2)
+    rng = random.Random(pattern)
+    if pattern == "equal":  # every bucket P: at the fourth step of a lane T = S = 3P
+        choice = [0] * h
+    elif pattern == "cancel":  # lane tops P, then -2P: S = -P meets T = P
+        choice = [0 if b % (h // RUNNING_SUM_LANES) == h // RUNNING_SUM_LANES - 1 else 3 for b in range(h)]
+    else:  # everything, empty buckets (None) included
+        choice = [rng.choice([0, 1, 2, 3, 4, 5, None]) for _ in range(h)]
+    counts = np.array([0 if c is None else 1 for c in choice], np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    rows = [c for c in choice if c is not None]
+    bx, by, binf = table.x[rows].copy(), table.y[rows].copy(), table.inf[rows].copy()
+    out = np.empty((3, 6), np.uint64)
+    _bucket_sum(bx, by, binf, counts, starts, out)
+    used = [b for b in range(h) if choice[b] is not None]
+    expected = arkworks_msm([palette[choice[b]] for b in used], _rows([b + 1 for b in used]))
+    assert _encode([out]) == expected
