@@ -240,7 +240,7 @@ def test_bucket_running_sum_exceptional_steps(points, pattern):
     """The bucket running sum (several buckets per lane: 4,096 buckets over RUNNING_SUM_LANES lanes) with
     bucket patterns that make a lane's T and S equal (doubling), opposite (identity), or identity,
     against arkworks' sum_b (b + 1) B_b."""
-    from accel.kzg.cpu_msm import RUNNING_SUM_LANES, _bucket_sum  # noqa: PLC0415
+    from accel.kzg.cpu_msm import RUNNING_SUM_LANES, _bucket_sum, running_sum_rows  # noqa: PLC0415
 
     h = 4096
     assert h // RUNNING_SUM_LANES >= 4
@@ -260,7 +260,9 @@ def test_bucket_running_sum_exceptional_steps(points, pattern):
     rows = [c for c in choice if c is not None]
     bx, by, binf = table.x[rows].copy(), table.y[rows].copy(), table.inf[rows].copy()
     out = np.empty((3, 6), np.uint64)
-    _bucket_sum(bx, by, binf, counts, starts, out)
+    rows_sum = running_sum_rows(13)  # 4,096 buckets; scratch full of junk: only flagged rows are read
+    ax, ay = np.full((rows_sum, 6), 7, np.uint64), np.full((rows_sum, 6), 7, np.uint64)
+    _bucket_sum(bx, by, binf, counts, starts, ax, ay, np.zeros(rows_sum, np.uint8), out)
     used = [b for b in range(h) if choice[b] is not None]
     expected = arkworks_msm([palette[choice[b]] for b in used], _rows([b + 1 for b in used]))
     assert _encode([out]) == expected
