@@ -13,9 +13,6 @@ import numpy as np
 from protocol.constants import SCALAR_BYTES
 from protocol.farmer.contents_map import contents_map_size
 from protocol.farmer.plotting import PlottedSector
-from protocol.farmer.sector import audit_s_bucket, sector_slot_challenge
-
-U64_MASK = np.uint64(2**64 - 1)
 
 
 @dataclass(frozen=True)
@@ -49,28 +46,49 @@ def audit_farm(backend, sectors: list[PlottedSector], global_challenge: bytes,
                solution_range: int) -> list[AuditCandidate]:
     """Every sector's candidates, nearest first across the farm (ties: sector order, then chunk order).
 
-    The whole farm's challenged chunks are hashed in one backend call with one key per chunk (each
-    sector's slot challenge), so a farm of 1,000 sectors pays one kernel launch, not 1,000 (the same
+    The slot challenges and audited s-buckets of all sectors are computed at once, each challenged
+    s-bucket is read straight into one farm-wide buffer (each plot file opened once per call), and the
+    chunks are hashed in one backend call keyed by runs (`blake3_hash_runs`: each sector's chunks under
+    its slot challenge), so a farm of 1,000 sectors pays one kernel launch, not 1,000 (the same
     candidates as `audit_sector` of each sector)."""
-    parts = []  # (sector, s_bucket, chunks, ssc)
-    for sector in sectors:
-        ssc = sector_slot_challenge(sector.sector_id, global_challenge)
-        s_bucket = audit_s_bucket(ssc)
-        data = read_s_bucket(sector, s_bucket)
-        if data:
-            parts.append((sector, s_bucket, np.frombuffer(data, np.uint8).reshape(-1, SCALAR_BYTES), ssc))
-    if not parts:
+    if not sectors:
         return []
-    chunks = np.concatenate([p[2] for p in parts])
-    keys = np.repeat(np.frombuffer(b"".join(p[3] for p in parts), np.uint8).reshape(-1, 32),
-                     [p[2].shape[0] for p in parts], axis=0)
-    hashes = backend.blake3_hash_many(chunks, keys=keys)
-    a = hashes[:, :8].copy().view("<u8").reshape(-1)
+    ids = np.frombuffer(b"".join(s.sector_id for s in sectors), np.uint8).reshape(-1, 32)
+    challenges = ids ^ np.frombuffer(global_challenge, np.uint8)  # sector_slot_challenge of every sector
+    s_buckets = challenges[:, 0].astype(np.int64) | (challenges[:, 1].astype(np.int64) << 8)  # audit_s_bucket
+    counts = np.empty(len(sectors), dtype=np.int64)
+    offsets = np.empty(len(sectors), dtype=np.int64)
+    for i, (sector, s_bucket) in enumerate(zip(sectors, s_buckets.tolist())):
+        starts = sector.metadata.s_bucket_starts
+        counts[i] = starts[s_bucket + 1] - starts[s_bucket]
+        offsets[i] = contents_map_size(sector.pieces_in_sector) + int(starts[s_bucket]) * SCALAR_BYTES
+    first = np.zeros(len(sectors) + 1, dtype=np.int64)
+    np.cumsum(counts, out=first[1:])
+    chunks = np.empty((int(first[-1]), SCALAR_BYTES), dtype=np.uint8)
+    buffer = memoryview(chunks.reshape(-1))
+    descriptors: dict[str, int] = {}
+    try:
+        for i, sector in enumerate(sectors):
+            if not counts[i]:
+                continue
+            path = os.fspath(sector.path)
+            fd = descriptors.get(path)
+            if fd is None:
+                fd = descriptors[path] = os.open(path, os.O_RDONLY)
+            view = buffer[first[i] * SCALAR_BYTES:first[i + 1] * SCALAR_BYTES]
+            if os.preadv(fd, [view], int(offsets[i])) != len(view):
+                raise ValueError(f"sector {sector.sector_index}: file too short reading s-bucket {s_buckets[i]}")
+    finally:
+        for fd in descriptors.values():
+            os.close(fd)
+    if not chunks.shape[0]:
+        return []
+    prefixes = backend.blake3_hash_runs(chunks, challenges, counts, out_bytes=8)
+    a = prefixes.view("<u8").reshape(-1)
     g = np.uint64(struct.unpack_from("<Q", global_challenge)[0])
     distance = np.minimum(a - g, g - a)  # uint64 arithmetic wraps
     keep = np.flatnonzero(distance <= np.uint64(solution_range // 2))
     keep = keep[np.argsort(distance[keep], kind="stable")]  # farm order breaks ties: sector, then chunk
-    starts = np.cumsum([0] + [p[2].shape[0] for p in parts])
-    owner = np.searchsorted(starts, keep, side="right") - 1
-    return [AuditCandidate(parts[o][0].sector_index, parts[o][1], int(k - starts[o]), int(distance[k]),
-                           chunks[k].tobytes()) for k, o in zip(keep, owner)]
+    owner = np.searchsorted(first, keep, side="right") - 1
+    return [AuditCandidate(sectors[o].sector_index, int(s_buckets[o]), int(k - first[o]), int(distance[k]),
+                           chunks[k].tobytes()) for k, o in zip(keep.tolist(), owner.tolist())]

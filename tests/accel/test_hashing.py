@@ -152,3 +152,32 @@ def test_equal_length_batches_equal_the_blake3_package(be, length, key_mode):
         m = messages[i].tobytes()
         k = per_message[i]
         assert got[i].tobytes() == (blake3_lib.blake3(m, key=k) if k else blake3_lib.blake3(m)).digest(), i
+
+
+@pytest.mark.parametrize("length", [5, 32])
+@pytest.mark.parametrize("n", [10, 1500])
+def test_hash_runs_equal_keys_repeated(be, length, n):
+    """`blake3_hash_runs` (keys given once per run, empty runs allowed, a prefix of each hash) equals the
+    blake3 package with each message's key, on the column path (n >= 64) and the fallback alike."""
+    rng = np.random.default_rng(n + length)
+    messages = rng.integers(0, 256, (n, length), dtype=np.uint8)
+    cuts = np.sort(rng.integers(0, n + 1, 9))
+    counts = np.diff(np.concatenate([[0], cuts, [n]]))  # 10 runs, some of them empty
+    keys = rng.integers(0, 256, (counts.size, 32), dtype=np.uint8)
+    owner = np.repeat(np.arange(counts.size), counts)
+    for out_bytes in (8, 32):
+        got = be.blake3_hash_runs(messages, keys, counts, out_bytes=out_bytes)
+        assert got.shape == (n, out_bytes)
+        for i in range(n):
+            want = blake3_lib.blake3(messages[i].tobytes(), key=keys[owner[i]].tobytes()).digest()
+            assert got[i].tobytes() == want[:out_bytes], i
+
+
+@pytest.mark.parametrize("counts, out_bytes, message", [
+    ([2, 2], 8, "counts"), ([3], 8, "counts"), ([-1, 4, 0], 8, "counts"), ([3, 0], 6, "out_bytes"),
+    ([3, 0], 36, "out_bytes")])
+def test_hash_runs_bad_input(be, counts, out_bytes, message):
+    messages = np.zeros((3, 32), dtype=np.uint8)
+    keys = np.zeros((len(counts), 32), dtype=np.uint8) if len(counts) != 1 else np.zeros((2, 32), dtype=np.uint8)
+    with pytest.raises(ValueError, match=message):
+        be.blake3_hash_runs(messages, keys, np.array(counts), out_bytes=out_bytes)

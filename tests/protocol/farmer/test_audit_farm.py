@@ -57,3 +57,22 @@ def test_empty_farm_and_empty_s_buckets(be, tmp_path):
     challenge = global_challenge(bytes(16), 0)
     assert audit_farm(be, [], challenge, U64_MAX) == []
     assert audit_farm(be, [sector], challenge, U64_MAX) == []
+
+
+def test_sectors_sharing_one_file_and_a_short_file(be, tmp_path):
+    """Sectors laid over one file (a single plot file) audit as if each had its own; a file cut short
+    of the challenged s-bucket is a clear error naming the sector."""
+    rng = np.random.default_rng(7)
+    base = _sector(tmp_path, 0, rng)
+    shared = [PlottedSector(i, 1, PIECES, sector_id(bytes(32), i, 1), [], base.metadata, base.path, base.path)
+              for i in range(40)]
+    copies = []
+    for s in shared:
+        path = tmp_path / f"copy{s.sector_index}.plot"
+        path.write_bytes(base.path.read_bytes())
+        copies.append(PlottedSector(s.sector_index, 1, PIECES, s.sector_id, [], s.metadata, path, path))
+    challenge = global_challenge(bytes(16), 3)
+    assert audit_farm(be, shared, challenge, U64_MAX) == audit_farm(be, copies, challenge, U64_MAX)
+    copies[5].path.write_bytes(b"\0" * 100)
+    with pytest.raises(ValueError, match="sector 5: file too short"):
+        audit_farm(be, copies, challenge, U64_MAX)
