@@ -5,6 +5,7 @@
     be = accel.backend("auto")      # CUDA, else OpenCL on a GPU, else CPU
     be.chacha8_keystream(seeds, num_blocks)
     be.blake3_hash_many(messages, keys=None)
+    be.blake3_hash_runs(messages, keys, counts, out_bytes=32)  # keys[j] for the j-th run of counts[j]
 
 The public contract is in `../shared/spec/README.md`; protocol code uses only this package's public
 names and never imports cupy, pyopencl or numba itself.
