@@ -280,6 +280,30 @@ def _store_scalar(x, j, out, i):
 
 
 @nb.njit(cache=True)
+def quotient_bytes(src, x_mont, out):
+    """Synthetic division by (X - x) (the KZG opening quotient, section 3): src (n, 32) big-endian
+    coefficients c_0..c_{n-1} -> out (n-1, 32): q_{n-2} = c_{n-1}, q_{k-1} = c_k + x q_k. x_mont: the
+    four limbs of x in Montgomery form, so mont_mul(q, x_mont) = q x on plain values. Returns the first
+    non-canonical index of src, or -1."""
+    n = src.shape[0]
+    bad = -1
+    q = np.empty((1, 4), dtype=np.uint64)
+    c = np.empty((1, 4), dtype=np.uint64)
+    if not _load_scalar(src, n - 1, q, 0):
+        bad = n - 1
+    _store_scalar(q, 0, out, n - 2)
+    for k in range(n - 2, 0, -1):
+        if not _load_scalar(src, k, c, 0) and bad < 0:
+            bad = k
+        t0, t1, t2, t3 = mont_mul(q[0, 0], q[0, 1], q[0, 2], q[0, 3], x_mont[0], x_mont[1], x_mont[2], x_mont[3])
+        q[0, 0], q[0, 1], q[0, 2], q[0, 3] = fr_add(c[0, 0], c[0, 1], c[0, 2], c[0, 3], t0, t1, t2, t3)
+        _store_scalar(q, 0, out, k - 1)
+    if bad < 0 and n > 0 and not _load_scalar(src, 0, c, 0):
+        bad = 0
+    return bad
+
+
+@nb.njit(cache=True)
 def _load_range(src, x, start, count, bad, task):
     """Limbs of src[start:start+count]; the first non-canonical index goes to bad[task]."""
     for i in range(start, start + count):

@@ -17,9 +17,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from accel.erasure.constants import SCALAR_BYTES
+from accel.erasure.constants import MODULUS, MONT_R, SCALAR_BYTES
 from accel.erasure.domain import log2_size
-from accel.erasure.fr import (Scalars, limbs_to_list, limbs_to_rows, non_canonical_error, rows_to_limbs, rows_to_list,
+from accel.erasure.fr import (Scalars, ints_to_limbs, limbs_to_list, limbs_to_rows, non_canonical_error, rows_to_limbs, rows_to_list,
                               scalar_rows)
 from accel.erasure.reference import check_shards
 
@@ -133,6 +133,24 @@ class _ErasureOps:
     def fr_ifft(self, values: Scalars) -> np.ndarray:
         """Coefficients c_j with P(w_n^i) = values[i] (section 3 `poly`); see fr_fft."""
         return self.fr_fft(values, inverse=True)
+
+    def fr_quotient(self, coefficients: Scalars, x: int) -> np.ndarray:
+        """Coefficients of (P(X) - P(x)) / (X - x) for the polynomial P with `coefficients` (n canonical
+        scalars, lowest degree first): (n - 1, 32) uint8 big-endian (section 3: the KZG opening quotient
+        of `create_witness`). Synthetic division is sequential, so every backend runs it on the host, in
+        compiled code (about 2 ms for 2^15 coefficients against about 0.15 s with Python integers)."""
+        from accel.erasure import cpu  # noqa: PLC0415 - numba compile on first use
+
+        rows = scalar_rows(coefficients, "coefficients")
+        if isinstance(x, bool) or not isinstance(x, (int, np.integer)) or not 0 <= int(x) < MODULUS:
+            raise ValueError(f"x must be an integer in 0..r-1, got {x!r}")
+        if rows.shape[0] <= 1:
+            return np.zeros((0, SCALAR_BYTES), dtype=np.uint8)
+        out = np.empty((rows.shape[0] - 1, SCALAR_BYTES), dtype=np.uint8)
+        bad = cpu.quotient_bytes(np.ascontiguousarray(rows), ints_to_limbs([int(x) * MONT_R % MODULUS])[0], out)
+        if bad >= 0:
+            raise non_canonical_error("coefficients", rows, bad, (rows.shape[0],))
+        return out
 
     # Implemented by the backend mixins ----------------------------------------------------------
     def _extend_rows(self, limbs: np.ndarray, rows: int, log_n: int) -> np.ndarray:  # pragma: no cover

@@ -63,6 +63,13 @@ def blake3_254_hash_to_scalar(data: bytes) -> bytes:
     return bytes(h)
 
 
+def _check_domain(num_values: int, index: int) -> None:
+    if not isinstance(num_values, (int, np.integer)) or num_values < 1 or num_values & (num_values - 1):
+        raise ValueError(f"num_values {num_values!r} is not a power of two")
+    if not isinstance(index, (int, np.integer)) or not 0 <= index < num_values:
+        raise ValueError(f"index {index!r} outside the domain of {num_values} values")
+
+
 class Kzg:
     """Commit, open and verify with `parameters`; MSMs run on `backend` (default: the CPU backend)."""
 
@@ -89,14 +96,18 @@ class Kzg:
             cache[key] = self.backend.msm_prepare(self.parameters.g1_powers)
         return cache[key]
 
-    def _values(self, values: Scalars) -> list[int]:
+    def _value_rows(self, values: Scalars) -> np.ndarray:
+        """`values` as (n, 32) rows of canonical scalars, n a power of two within the G1 powers."""
         rows = scalar_rows(values, "values")
         n = rows.shape[0]
         if n == 0 or n & (n - 1):
             raise ValueError(f"values: {n} values, expected a power of two")
         if n > self.parameters.num_g1:
             raise ValueError(f"values: {n} values exceed the {self.parameters.num_g1} G1 powers")
-        return _ints(rows)
+        return rows
+
+    def _values(self, values: Scalars) -> list[int]:
+        return _ints(self._value_rows(values))
 
     def commit_coefficients(self, coeffs: Sequence[int]) -> bytes:
         if len(coeffs) > self.parameters.num_g1:
@@ -113,22 +124,39 @@ class Kzg:
         return _ints(ifft(_rows(ints)).reshape(len(ints), SCALAR_BYTES))
 
     def commit(self, values: Scalars) -> bytes:
-        """48-byte compressed commitment to the polynomial through `values` (spec 3)."""
-        return self.commit_coefficients(self.coefficients(values))
+        """48-byte compressed commitment to the polynomial through `values` (spec 3); the scalars stay
+        32-byte rows (inverse NTT, then one MSM) where the backend has an NTT."""
+        rows = self._value_rows(values)
+        ifft = getattr(self.backend, "fr_ifft", None)
+        if ifft is None or rows.shape[0] < 64:
+            return self.commit_coefficients(self.coefficients(values))
+        return self.bases.msm(ifft(rows))
 
     def create_witness(self, values: Scalars, index: int) -> bytes:
         """48-byte opening proof of values[index] (spec 3 `create_witness`)."""
-        n = len(self._values(values))
-        return self.create_witness_for_polynomial(self.coefficients(values), n, index)
+        return self.create_witness_on_domain(values, self._value_rows(values).shape[0], index)
+
+    def create_witness_on_domain(self, values: Scalars, num_values: int, index: int) -> bytes:
+        """Opening proof at w_N^index (N = num_values, a power of two >= len(values)) of the polynomial
+        through `values` over w_n^i, n = len(values): the farmer's chunk witness, a record's 2^15 values
+        opened on the 65,536 s-bucket domain (storage_and_time.md 8 steps 4-6). Scalars stay 32-byte
+        rows throughout (the backend's inverse NTT, `fr_quotient`, one MSM) where the backend has them."""
+        rows = self._value_rows(values)
+        n = rows.shape[0]
+        _check_domain(num_values, index)
+        if num_values < n:
+            raise ValueError(f"num_values {num_values} is smaller than the {n} values")
+        ifft, quotient = getattr(self.backend, "fr_ifft", None), getattr(self.backend, "fr_quotient", None)
+        if ifft is None or quotient is None or n < 64:
+            return self.create_witness_for_polynomial(self.coefficients(values), num_values, index)
+        x = pow(reference.domain_root(int(num_values)), int(index), R)
+        return self.bases.msm(quotient(ifft(rows), x))
 
     def create_witness_for_polynomial(self, coeffs: Sequence[int], num_values: int, index: int) -> bytes:
         """Opening proof of the polynomial with `coeffs` at w_n^index, n = num_values (a power of two that
         may exceed len(coeffs)): the farmer's chunk witness over the 65,536 s-bucket domain of a record
         polynomial of degree < 2^15 (storage_and_time.md 8 step 6)."""
-        if not isinstance(num_values, (int, np.integer)) or num_values < 1 or num_values & (num_values - 1):
-            raise ValueError(f"num_values {num_values!r} is not a power of two")
-        if not isinstance(index, (int, np.integer)) or not 0 <= index < num_values:
-            raise ValueError(f"index {index!r} outside the domain of {num_values} values")
+        _check_domain(num_values, index)
         x = pow(reference.domain_root(int(num_values)), int(index), R)
         return self.commit_coefficients(reference.quotient(list(coeffs), x))
 

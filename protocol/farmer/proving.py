@@ -41,8 +41,8 @@ def prove_candidate(backend, kzg, sector: PlottedSector, candidate: AuditCandida
         raise ValueError(f"sector {sector.sector_index}: encoded s-bucket {s} of record {offset} has no proof")
     chunk = bytes(a ^ b for a, b in zip(candidate.chunk, blake3.blake3(proof).digest()))
     record = backend.decode_record(seed, read_encoded_record(sector, offset, contents), table=table)
-    coeffs = kzg.coefficients(record)  # the record polynomial, degree < 2^15 (8 step 4)
-    witness = kzg.create_witness_for_polynomial(coeffs, RECORD_NUM_S_BUCKETS, s)
+    # the record polynomial (degree < 2^15, 8 step 4) opened on the 65,536 s-bucket domain (8 step 6)
+    witness = kzg.create_witness_on_domain(record, RECORD_NUM_S_BUCKETS, s)
     meta = read_record_metadata(sector, offset)
     return Solution(public_key=public_key, reward_address=reward_address, sector_index=sector.sector_index,
                     history_size=sector.history_size, piece_offset=offset, record_commitment=meta.commitment,

@@ -160,3 +160,27 @@ def test_full_record_extend_and_recover_from_half_on_cpu():
     assert be.erasure_recover([v if i in keep else None for i, v in enumerate(full)]) == full
     # source from parity alone: the zero polynomial is X^n + 1 (all even points missing)
     assert be.erasure_recover([None if i % 2 == 0 else v for i, v in enumerate(full)]) == full
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 64, 2**12])
+def test_quotient_agrees_with_the_kzg_reference(be, n):
+    """`fr_quotient` (synthetic division by X - x, compiled) equals the readable KZG quotient, including
+    x = 0, x = r - 1 and coefficients at r - 1."""
+    from accel.kzg import reference as kzg_ref
+
+    rng = random.Random(n)
+    coeffs = [rng.randrange(R) for _ in range(n)]
+    coeffs[-1] = R - 1
+    for x in (0, 1, R - 1, rng.randrange(R)):
+        got = be.fr_quotient([encode_scalar(c) for c in coeffs], x)
+        assert got.shape == (max(n - 1, 0), 32)
+        assert [int.from_bytes(row.tobytes(), "big") for row in got] == kzg_ref.quotient(coeffs, x)
+
+
+def test_quotient_rejects_bad_input(be):
+    good = [encode_scalar(3)] * 4
+    with pytest.raises(ValueError, match="non-canonical"):
+        be.fr_quotient(good[:2] + [R.to_bytes(32, "big")] + good[:1], 5)
+    for x in (-1, R, 1.5, True):
+        with pytest.raises(ValueError, match="x must be"):
+            be.fr_quotient(good, x)

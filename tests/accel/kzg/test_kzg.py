@@ -162,3 +162,25 @@ def test_blst_fast_path_answers_as_the_arkworks_pairing(network_kzg, monkeypatch
     assert fast[:16] == [True] * 16 and not any(fast[16:28])
     monkeypatch.setattr(Kzg, "_verify_blst", lambda self, *a: None)
     assert [network_kzg.verify(*case) for case in cases] == fast
+
+
+def test_witness_on_a_larger_domain_equals_the_readable_path():
+    """`create_witness_on_domain` (rows, the backend's NTT and `fr_quotient`) opens the polynomial through
+    256 values at w_512^i for odd i (the farmer's chunk witness shape): equal to the readable quotient at
+    the dev tau, and it verifies on the 512 domain."""
+    params = dev_parameters(256)
+    kzg = Kzg(params)
+    rng = random.Random(3)
+    ints = [rng.randrange(R) for _ in range(256)]
+    coeffs = reference.coefficients(ints)
+    for index in (0, 1, 77, 511):
+        x = pow(reference.domain_root(512), index, R)
+        want = g1.encode(g1.mul(G1_GENERATOR, reference.evaluate(reference.quotient(coeffs, x), params.insecure_tau)))
+        got = kzg.create_witness_on_domain(_b(ints), 512, index)
+        assert got == want == kzg.create_witness_for_polynomial(coeffs, 512, index)
+        value = reference.evaluate(coeffs, x).to_bytes(32, "big")
+        assert kzg.verify(kzg.commit(_b(ints)), 512, index, value, got)
+    with pytest.raises(ValueError, match="smaller"):
+        kzg.create_witness_on_domain(_b(ints), 128, 3)
+    with pytest.raises(ValueError, match="outside"):
+        kzg.create_witness_on_domain(_b(ints), 512, 512)
