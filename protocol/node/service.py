@@ -86,7 +86,7 @@ from protocol.farmer import global_challenge
 from protocol.farmer.audit import audit_farm
 from protocol.farmer.plotting import PlottedSector, load_sector, plot_sector
 from protocol.farmer.proving import prove
-from protocol.farmer.replotting import Replotter, SectorState, sector_expiry
+from protocol.farmer.replotting import Replotter, sector_expiry
 from protocol.node.chain_db import ChainDb
 from protocol.node.genesis import archive_dev_genesis, dev_genesis_block
 from protocol.node.rpc import DEFAULT_RPC_PORT, RpcServer
@@ -161,6 +161,8 @@ class Node:
         self.slots_seen = 0
         self.rpc_port: int | None = None
         self.sectors: dict[int, PlottedSector] = {}
+        # expiry segment of each plotted sector, once its check segment is archived (it never changes)
+        self._expires_at: dict[tuple[int, int, bytes], int] = {}
         self._pending_segment_headers: list[SegmentHeader] = []
         self._archived_through = 0  # highest block number fed to the archiver
         self.ready = threading.Event()
@@ -292,8 +294,22 @@ class Node:
     def farmed_sectors(self) -> list[PlottedSector]:
         """The sectors audited now: every sector but the expired ones (their solutions would be rejected,
         spec 10 step 6c) while they wait for their replot."""
-        return [s for s in list(self.sectors.values())
-                if sector_expiry(s, self._segment_commitment, self.history_size).state is not SectorState.EXPIRED]
+        last_segment = self.history_size - 1
+        sectors = list(self.sectors.values())
+        if len(self._expires_at) > 2 * len(sectors) + 16:  # forget replotted sectors' entries
+            live = {(s.sector_index, s.history_size, s.sector_id) for s in sectors}
+            self._expires_at = {k: v for k, v in self._expires_at.items() if k in live}
+        farmed = []
+        for s in sectors:
+            key = (s.sector_index, s.history_size, s.sector_id)
+            expires_at = self._expires_at.get(key)
+            if expires_at is None:  # computed once, when the sector's check segment is archived
+                expires_at = sector_expiry(s, self._segment_commitment, self.history_size).expires_at
+                if expires_at is not None:
+                    self._expires_at[key] = expires_at
+            if expires_at is None or expires_at > last_segment:  # sector_expiry's EXPIRED: expires_at <= last
+                farmed.append(s)
+        return farmed
 
     def farmer_status(self) -> dict:
         return {"public_key": "0x" + self.keypair.public_key.hex(), "backend": self.backend.name,
