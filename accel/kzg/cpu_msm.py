@@ -297,8 +297,8 @@ def _msm_windows(tx, ty, tinf, n_table, digits, k0, k1, c, out, sx, sy, sinf, so
         binf[j] = tinf[src]
     # Tree-sum each bucket in place: at stride s, entry start + 2ks absorbs entry start + (2k+1)s (an
     # unpaired last entry waits for the next level); the bucket's sum ends at its start.
-    t_a = np.empty(BLOCK, np.int64)
-    t_b = np.empty(BLOCK, np.int64)
+    t_a = np.empty(BLOCK, np.uint64)  # unsigned indices: no negative-index wraparound code
+    t_b = np.empty(BLOCK, np.uint64)
     kind = np.empty(BLOCK, np.uint8)
     prefix = np.empty((BLOCK, FP_LIMBS), np.uint64)
     stride = 1
@@ -344,8 +344,8 @@ def _bucket_sum(bx, by, binf, counts, starts, ax, ay, ainf, out):
     # Layout: buckets [0, h), lane sums S at h + g, lane totals T at h + groups + g.
     # (ax, ay: scratch, at least h + 2 groups rows; only rows flagged finite in ainf are ever read)
     ainf[:h + 2 * groups] = 1
-    t_a = np.empty(2 * groups, np.int64)
-    t_b = np.empty(2 * groups, np.int64)
+    t_a = np.empty(2 * groups, np.uint64)
+    t_b = np.empty(2 * groups, np.uint64)
     kind = np.empty(2 * groups, np.uint8)
     prefix = np.empty((2 * groups, FP_LIMBS), np.uint64)
     for b in range(h):
