@@ -163,9 +163,9 @@ def segment_openings(kzg: Any, backend: Any, commitments: Sequence[bytes],
     segment_commitment = _commit_coefficients(kzg, coefficient_rows)
     coefficients = [int.from_bytes(coefficient_rows[j].tobytes(), "big") for j in range(len(commitments))]
     root = root_of_unity(len(commitments))
-    witnesses = {}
-    for k in range(len(commitments)) if positions is None else positions:
-        witnesses[k] = _commit_coefficients(kzg, _int_rows(_quotient(coefficients, pow(root, k, MODULUS))))
+    wanted = list(range(len(commitments)) if positions is None else positions)
+    quotients = [_int_rows(_quotient(coefficients, pow(root, k, MODULUS))) for k in wanted]
+    witnesses = dict(zip(wanted, _commit_many(kzg, quotients)))  # one MSM per thread
     return SegmentOpenings(segment_commitment, witnesses)
 
 
