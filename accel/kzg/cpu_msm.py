@@ -45,6 +45,10 @@ from accel.kzg.fp_cpu import (FP_LIMBS, FP_ZERO, ONE_MONT, PLAIN_ONE, R2_LIMBS, 
 from accel.kzg.library import ark
 from accel.kzg.points import Scalars, scalar_rows
 
+# numba's on-disk cache of these kernels is keyed on this file only: it does not see changes to the
+# arithmetic they inline from accel/kzg/fp_cpu.py. Bump this after such a change (stale caches would
+# keep the old, equally exact, code). 2: ADX product with register outputs; add/sub on one borrow chain.
+FP_CPU_REVISION = 2
 # Window width limits: c bits give 2^(c-1) buckets; 16 is the optimum of the cost model at 2^15 bases.
 MIN_WINDOW_BITS = 2
 MAX_WINDOW_BITS = 16
