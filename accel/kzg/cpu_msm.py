@@ -41,9 +41,10 @@ from accel.kzg import g1
 from accel.kzg.constants import G1_BYTES, G1_IDENTITY, SCALAR_BYTES
 from accel.kzg.fp_cpu import (FP_LIMBS, FP_ZERO, ONE_MONT, PLAIN_ONE, R2_LIMBS, fp_add, fp_dbl, fp_eq, fp_inv,
                               fp_is_zero, fp_load, fp_mul, fp_neg, fp_sqr, fp_store, fp_sub, from_limbs,
-                              jac_add, jac_add_affine, jac_dbl, jac_identity, prefetch_row)
+                              jac_add, jac_add_affine, jac_dbl, jac_identity)
 from accel.kzg.library import ark
 from accel.kzg.points import Scalars, scalar_rows
+from accel.prefetch import prefetch
 
 # numba's on-disk cache of these kernels is keyed on this file only: it does not see changes to the
 # arithmetic they inline from accel/kzg/fp_cpu.py. Bump this after such a change (stale caches would
@@ -292,8 +293,9 @@ def _msm_windows(tx, ty, tinf, n_table, digits, k0, k1, c, out, sx, sy, sinf, so
         if j + PREFETCH_DISTANCE < total:
             ahead = order[j + PREFETCH_DISTANCE]
             ahead = -ahead - 1 if ahead < 0 else ahead
-            prefetch_row(tx, ahead)
-            prefetch_row(ty, ahead)
+            for limb in (0, FP_LIMBS - 1):  # a 48-byte row may straddle two cache lines
+                prefetch(tx, ahead * FP_LIMBS + limb)
+                prefetch(ty, ahead * FP_LIMBS + limb)
         src = order[j]
         negative = src < 0
         if negative:

@@ -329,29 +329,6 @@ def fp_sub(typingctx, a, b):
     return FpTuple(FpTuple, FpTuple), codegen
 
 
-@intrinsic
-def prefetch_row(typingctx, arr, idx):
-    """Hint the CPU to fetch row idx of a 2-D C-contiguous array into the cache (its first and last
-    element: an (n, 6) uint64 row of 48 bytes may straddle two cache lines); no effect on the values."""
-    def codegen(context, builder, sig, args):
-        aty = sig.args[0]
-        ary = context.make_array(aty)(context, builder, args[0])
-        i8p = ir.IntType(8).as_pointer()
-        i32 = ir.IntType(32)
-        fn = cgutils.get_or_insert_function(builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]),
-                                            "llvm.prefetch.p0")
-        shape = cgutils.unpack_tuple(builder, ary.shape)
-        strides = cgutils.unpack_tuple(builder, ary.strides)
-        last = builder.sub(shape[1], ir.Constant(shape[1].type, 1))
-        for col in (ir.Constant(shape[1].type, 0), last):
-            ptr = cgutils.get_item_pointer2(context, builder, ary.data, shape, strides, aty.layout,
-                                            [args[1], col], wraparound=False, boundscheck=False)
-            # read, high temporal locality (keep in all levels), data cache
-            builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
-        return context.get_dummy_value()
-    return types.void(arr, idx), codegen
-
-
 @nb.njit(inline="always")
 def fp_dbl(a):
     return fp_add(a, a)
