@@ -22,6 +22,7 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from accel.hashing.kernels_cpu import _span_one_key
 from accel.prefetch import prefetch
 from accel.plotting.constants import (
     MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, PARAM_B, PARAM_BC, PARAM_C, PARAM_EXT, PARAM_M,
@@ -238,12 +239,13 @@ def match_pairs(sorted_y, bucket_start, num_chunks, targets, match_left, match_r
 
 
 # ------------------------------------------------------------------------------------------- fn
-# fn runs in three passes so that the hashing vectorises: `fn_pack` writes each match's one-block
-# message as 8 little-endian words in column layout (word w of message i at msg[w, i]),
-# `accel.hashing.kernels_cpu.blake3_columns` hashes the columns with 32-bit lanes (AVX2: about 3x the
-# throughput of one hash at a time), and `fn_unpack` takes y and metadata out of the hashes. Every fn
-# input is one block (<= 29 bytes for K <= 25, pos.md 5). Checked by the K=20 table digests of
-# pos.json and by table equality with the reference (tests/accel/plotting).
+# fn is one kernel, `fn_blocks`, working in blocks of FN_BLOCK matches so that the hashing vectorises:
+# each match's one-block message is written as 8 little-endian words in column layout (word w of
+# message j at msg[w, j]), the block's columns are hashed with 32-bit lanes
+# (`accel.hashing.kernels_cpu._span_one_key`; AVX2: about 3x the throughput of one hash at a time), and
+# y and the metadata are taken out of the hashes. Every fn input is one block (<= 29 bytes for K <= 25,
+# pos.md 5). Checked by the K=20 table digests of pos.json and by table equality with the reference
+# (tests/accel/plotting).
 U32 = np.uint32
 
 
@@ -280,19 +282,54 @@ def _append_meta(w0, w1, w2, w3, hi, lo, pm):
     return _shl_or(w0, w1, w2, w3, lo, pm)
 
 
+# Matches per block of the fused fn: the block's messages and hashes (2 x 8 KB of columns) stay in L1.
+FN_BLOCK = 256
+
+
+@nb.njit(inline="always")
+def _fn_hash_block(k, table, msg, hashes, fill, first_dst, iv, block_len, flags, words, y_out, meta_hi_out,
+                   meta_lo_out):
+    """Hash the block's `fill` message columns (vectorised lanes) and unpack y and the metadata of
+    tables 4..6 to the outputs at first_dst.. (the block is a contiguous run of generation order)."""
+    _span_one_key(msg, iv, U64(0), U32(block_len), U32(flags), hashes, U64(0), U64(fill))
+    yb = k + PARAM_EXT
+    mb = _meta_bits(k, table)
+    for j in range(fill):
+        dst = first_dst + j
+        for w in range(4):
+            words[w] = (_bswap32(U64(hashes[2 * w, j])) << U64(32)) | _bswap32(U64(hashes[2 * w + 1, j]))
+        y_out[dst] = np.uint32(words[0] >> U64(64 - yb))
+        if table >= 4 and table <= 6:
+            if mb > 64:
+                meta_hi_out[dst] = _get_bits(words, yb, mb - 64)
+                meta_lo_out[dst] = _get_bits(words, yb + mb - 64, 64)
+            else:
+                meta_hi_out[dst] = 0
+                meta_lo_out[dst] = _get_bits(words, yb, mb)
+
+
 @nb.njit(parallel=True, cache=True)
-def fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
-            pair_offset, num_chunks, msg, meta_hi_out, meta_lo_out, parents_out):
-    """fn pass 1 (pos.md 5), from the parent table in bucket order: each kept match's message y_left || meta_left || meta_right (MSB-first,
-    zero-padded) into msg[:, dst] at its dense generation-order position; its parents; and the
-    metadata of tables 2 and 3 (the concatenation of the parents' metadata). The message is built in
-    four registers by shift-and-or appends (the table's widths make every branch uniform)."""
+def fn_blocks(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
+              pair_offset, num_chunks, iv, block_len, flags, y_out, meta_hi_out, meta_lo_out, parents_out):
+    """fn (pos.md 5) of every kept match, from the parent table in bucket order, in cache-sized blocks:
+    FN_BLOCK messages y_left || meta_left || meta_right (MSB-first, zero-padded, one BLAKE3 block) are
+    laid out as 8 little-endian word columns, hashed together with 32-bit lanes
+    (`accel.hashing.kernels_cpu._span_one_key`: the lane loop vectorises) and unpacked into y and the
+    metadata of tables 4..6 at their dense generation-order positions; the parents and the metadata of
+    tables 2 and 3 (the concatenation of the parents') are written as the messages are built. The
+    message is built in four registers by shift-and-or appends (the table's widths make every branch
+    uniform). Blocks keep the messages and hashes in L1 instead of two arrays of 32 bytes per entry."""
     yb = k + PARAM_EXT
     pm = _meta_bits(k, table - 1)
     pad = 256 - yb - 2 * pm
     num_pairs = match_count.shape[0]
     per_chunk = (num_pairs + num_chunks - 1) // num_chunks
     for c in nb.prange(num_chunks):
+        msg = np.zeros((8, FN_BLOCK), dtype=np.uint32)
+        hashes = np.empty((8, FN_BLOCK), dtype=np.uint32)
+        words = np.zeros(5, dtype=np.uint64)
+        fill = 0
+        first_dst = 0
         for b in range(c * per_chunk, min(num_pairs, (c + 1) * per_chunk)):
             for i in range(match_count[b]):
                 left = match_left[b * CAP_PAIR + i]
@@ -307,42 +344,30 @@ def fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, ma
                     w0, w1, w2, w3 = _shl_or(w0, w1, w2, w3, z, step)
                     rest -= step
                 dst = pair_offset[b] + i
-                msg[0, dst] = U32(_bswap32(w0 >> U64(32)))
-                msg[1, dst] = U32(_bswap32(w0 & M32))
-                msg[2, dst] = U32(_bswap32(w1 >> U64(32)))
-                msg[3, dst] = U32(_bswap32(w1 & M32))
-                msg[4, dst] = U32(_bswap32(w2 >> U64(32)))
-                msg[5, dst] = U32(_bswap32(w2 & M32))
-                msg[6, dst] = U32(_bswap32(w3 >> U64(32)))
-                msg[7, dst] = U32(_bswap32(w3 & M32))
+                if fill == 0:
+                    first_dst = dst
+                msg[0, fill] = U32(_bswap32(w0 >> U64(32)))
+                msg[1, fill] = U32(_bswap32(w0 & M32))
+                msg[2, fill] = U32(_bswap32(w1 >> U64(32)))
+                msg[3, fill] = U32(_bswap32(w1 & M32))
+                msg[4, fill] = U32(_bswap32(w2 >> U64(32)))
+                msg[5, fill] = U32(_bswap32(w2 & M32))
+                msg[6, fill] = U32(_bswap32(w3 >> U64(32)))
+                msg[7, fill] = U32(_bswap32(w3 & M32))
                 parents_out[dst, 0] = sorted_pos[left]
                 parents_out[dst, 1] = sorted_pos[right]
                 if table == 2 or table == 3:
                     a_lo = sorted_lo[left]
                     meta_hi_out[dst] = a_lo >> U64(64 - pm)
                     meta_lo_out[dst] = (a_lo << U64(pm)) | sorted_lo[right]
-
-
-@nb.njit(parallel=True, cache=True)
-def fn_unpack(k, table, hashes, n, num_chunks, y_out, meta_hi_out, meta_lo_out):
-    """fn pass 3 (pos.md 5): y = the top K + EXT bits of each hash; the metadata of tables 4..6 = the
-    next meta-bits bits (tables 2 and 3 were done by `fn_pack`, table 7 has none)."""
-    yb = k + PARAM_EXT
-    mb = _meta_bits(k, table)
-    per = (n + num_chunks - 1) // num_chunks
-    for c in nb.prange(num_chunks):
-        words = np.zeros(5, dtype=np.uint64)
-        for dst in range(c * per, min(n, (c + 1) * per)):
-            for j in range(4):
-                words[j] = (_bswap32(U64(hashes[2 * j, dst])) << U64(32)) | _bswap32(U64(hashes[2 * j + 1, dst]))
-            y_out[dst] = np.uint32(words[0] >> U64(64 - yb))
-            if table >= 4 and table <= 6:
-                if mb > 64:
-                    meta_hi_out[dst] = _get_bits(words, yb, mb - 64)
-                    meta_lo_out[dst] = _get_bits(words, yb + mb - 64, 64)
-                else:
-                    meta_hi_out[dst] = 0
-                    meta_lo_out[dst] = _get_bits(words, yb, mb)
+                fill += 1
+                if fill == FN_BLOCK:
+                    _fn_hash_block(k, table, msg, hashes, fill, first_dst, iv, block_len, flags, words, y_out,
+                                   meta_hi_out, meta_lo_out)
+                    fill = 0
+        if fill > 0:
+            _fn_hash_block(k, table, msg, hashes, fill, first_dst, iv, block_len, flags, words, y_out, meta_hi_out,
+                           meta_lo_out)
 
 
 # ---------------------------------------------------------------------------------------- prove

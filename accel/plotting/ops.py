@@ -114,15 +114,11 @@ class CpuPosTable(PosTable):
 
     def __init__(self, seed: bytes, k: int) -> None:
         from accel.hashing.kernels_cpu import (  # noqa: PLC0415 - numba compile on first use
-            ONE_BLOCK_FLAGS, blake3_columns, chacha8_keystream_kernel)
+            ONE_BLOCK_FLAGS, chacha8_keystream_kernel)
         from accel.plotting import kernels_cpu as K  # noqa: PLC0415
         import numba  # noqa: PLC0415
 
         iv = np.array(BLAKE3_IV, dtype=np.uint32).reshape(8, 1)
-
-        def one_run(n: int) -> np.ndarray:
-            return np.array([0, n], dtype=np.int64)
-
         self.seed, self.k = seed, k
         chunks = max(1, numba.get_num_threads() * 4)
         nbk = num_buckets(k)
@@ -137,7 +133,6 @@ class CpuPosTable(PosTable):
         match_left = np.empty((nbk - 1) * MAX_MATCHES_PER_PAIR, dtype=np.uint32)
         match_right = np.empty_like(match_left)
         match_count = np.empty(nbk - 1, dtype=np.int64)
-        msg = hashes = np.empty((8, 0), dtype=np.uint32)  # fn messages and hashes, column layout
         for table in range(2, NUM_TABLES + 2):
             meta_mode = 1 if table == 2 else 0 if table > NUM_TABLES else 2  # x / none / gathered
             sorted_y, sorted_pos, sorted_hi, sorted_lo, bucket_start = self._sort(K, y, meta_mode, meta_hi, meta_lo,
@@ -152,12 +147,9 @@ class CpuPosTable(PosTable):
             new_hi = np.empty(n, dtype=np.uint64)
             new_lo = np.empty(n, dtype=np.uint64)
             parents = np.empty((n, 2), dtype=np.uint32)
-            if msg.shape[1] < n:
-                msg, hashes = np.zeros((8, n), dtype=np.uint32), np.empty((8, n), dtype=np.uint32)
-            K.fn_pack(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
-                      pair_offset, chunks, msg, new_hi, new_lo, parents)
-            blake3_columns(msg, n, iv, one_run(n), fn_message_bytes(k, table), ONE_BLOCK_FLAGS, hashes, chunks)
-            K.fn_unpack(k, table, hashes, n, chunks, new_y, new_hi, new_lo)
+            K.fn_blocks(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
+                        pair_offset, chunks, iv, fn_message_bytes(k, table), ONE_BLOCK_FLAGS, new_y, new_hi, new_lo,
+                        parents)
             self.parents_list.append(parents)
             y, meta_hi, meta_lo = new_y, new_hi, new_lo
         self.t7_sorted_y, self.t7_sorted_pos = sorted_y, sorted_pos

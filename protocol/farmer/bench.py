@@ -109,10 +109,14 @@ def run(backend_name: str, quick: bool = True) -> list[Figure]:
         contents = read_contents_map(sector)
         wanted = 1 if quick else 3
         prove_times, verify_times, solution = [], [], None
+        warm = False  # the first solution is proved once untimed: it loads each kernel of the path
         for slot in range(64):
             pot = slot.to_bytes(16, "little")
             challenge = global_challenge(pot, slot)
             for candidate in audit_sector(be, sector, challenge, U64_MAX):
+                if not warm and prove_candidate(be, kzg, sector, candidate, PUBLIC_KEY, bytes(32), contents) is None:
+                    continue
+                warm = True
                 t0 = time.perf_counter()
                 found = prove_candidate(be, kzg, sector, candidate, PUBLIC_KEY, bytes(32), contents)
                 if found is None:
