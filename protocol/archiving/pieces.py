@@ -131,17 +131,6 @@ def commitment_scalars(commitments: Sequence[bytes]) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(commitments), SCALAR_BYTES)
 
 
-def _quotient(coefficients: list[int], x: int) -> list[int]:
-    """(P(X) - P(x)) / (X - x) by synthetic division from the top (S&T 3 create_witness)."""
-    n = len(coefficients)
-    q = [0] * (n - 1)
-    acc = 0
-    for k in range(n - 1, 0, -1):
-        acc = (coefficients[k] + x * acc) % MODULUS
-        q[k - 1] = acc
-    return q
-
-
 def _int_rows(values: Sequence[int]) -> np.ndarray:
     raw = b"".join(v.to_bytes(SCALAR_BYTES, "big") for v in values)
     return np.frombuffer(raw, dtype=np.uint8).reshape(len(values), SCALAR_BYTES)
@@ -161,10 +150,9 @@ def segment_openings(kzg: Any, backend: Any, commitments: Sequence[bytes],
     values = commitment_scalars(commitments)
     coefficient_rows = backend.fr_ifft(values)
     segment_commitment = _commit_coefficients(kzg, coefficient_rows)
-    coefficients = [int.from_bytes(coefficient_rows[j].tobytes(), "big") for j in range(len(commitments))]
     root = root_of_unity(len(commitments))
     wanted = list(range(len(commitments)) if positions is None else positions)
-    quotients = [_int_rows(_quotient(coefficients, pow(root, k, MODULUS))) for k in wanted]
+    quotients = [backend.fr_quotient(coefficient_rows, pow(root, k, MODULUS)) for k in wanted]
     witnesses = dict(zip(wanted, _commit_many(kzg, quotients)))  # one MSM per thread
     return SegmentOpenings(segment_commitment, witnesses)
 
