@@ -34,6 +34,7 @@ def _steps(be) -> list[tuple[str, Callable[[], object]]]:
     def hashing() -> None:
         be.chacha8_keystream([bytes(32)], 4)
         be.blake3_hash_many(np.zeros((4, 160), dtype=np.uint8))
+        be.blake3_hash_runs(np.zeros((128, 32), dtype=np.uint8), np.zeros((2, 32), dtype=np.uint8), [64, 64], 8)
 
     def pos() -> None:
         table = be.pos_table(bytes(32), 15)
@@ -47,6 +48,7 @@ def _steps(be) -> list[tuple[str, Callable[[], object]]]:
             shards[1::2] = list(parity)  # only the parity half present
             be.erasure_recover(shards)
             be.fr_ifft(source)
+        be.fr_quotient(_scalars(64, 2), 5)
 
     def msm() -> None:
         from accel.kzg import dev_parameters  # noqa: PLC0415 - loads the curve library
