@@ -174,9 +174,11 @@ class Kzg:
             return None
         return pow(reference.domain_root(size), int(index), R), y
 
-    def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes):
-        """(C, x, y, pi) as library objects and ints, or None when the opening cannot be valid."""
-        scalars = self._opening_scalars(num_values, index, value)
+    def _opening_terms(self, commitment: bytes, num_values: int, index: int, value: bytes, witness: bytes,
+                       scalars: tuple[int, int] | None = None):
+        """(C, x, y, pi) as library objects and ints, or None when the opening cannot be valid; `scalars`:
+        the opening's (x, y) when the caller has already computed them."""
+        scalars = scalars if scalars is not None else self._opening_scalars(num_values, index, value)
         if scalars is None:
             return None
         try:
@@ -196,7 +198,7 @@ class Kzg:
             fast = self._verify_blst(bytes(commitment), scalars[0], scalars[1], bytes(witness))
             if fast is not None:
                 return fast
-        terms = self._opening_terms(commitment, num_values, index, value, witness)
+        terms = self._opening_terms(commitment, num_values, index, value, witness, scalars)
         if terms is None:
             return False
         c, x, y, pi = terms
