@@ -106,9 +106,6 @@ class Kzg:
             raise ValueError(f"values: {n} values exceed the {self.parameters.num_g1} G1 powers")
         return rows
 
-    def _values(self, values: Scalars) -> list[int]:
-        return _ints(self._value_rows(values))
-
     def commit_coefficients(self, coeffs: Sequence[int]) -> bytes:
         if len(coeffs) > self.parameters.num_g1:
             raise ValueError(f"{len(coeffs)} coefficients exceed the {self.parameters.num_g1} G1 powers")
@@ -117,11 +114,11 @@ class Kzg:
     def coefficients(self, values: Scalars) -> list[int]:
         """Spec 3 `poly(values)`: coefficients through `values` over w_n^i, by the backend's inverse
         NTT when it has one (the readable `coefficients` is the reference for it)."""
-        ints = self._values(values)
+        rows = self._value_rows(values)
         ifft = getattr(self.backend, "fr_ifft", None)
-        if ifft is None or len(ints) < 64:
-            return coefficients(ints)
-        return _ints(ifft(_rows(ints)).reshape(len(ints), SCALAR_BYTES))
+        if ifft is None or rows.shape[0] < 64:
+            return coefficients(_ints(rows))
+        return _ints(ifft(rows).reshape(rows.shape[0], SCALAR_BYTES))
 
     def commit(self, values: Scalars) -> bytes:
         """48-byte compressed commitment to the polynomial through `values` (spec 3); the scalars stay

@@ -24,12 +24,17 @@ class AuditCandidate:
     chunk: bytes  # the stored (masked) chunk
 
 
+def s_bucket_extent(sector: PlottedSector, s_bucket: int) -> tuple[int, int]:
+    """(byte offset in the sector file, chunks) of one s-bucket's stored chunks (spec 6.4 layout)."""
+    starts = sector.metadata.s_bucket_starts
+    offset = contents_map_size(sector.pieces_in_sector) + int(starts[s_bucket]) * SCALAR_BYTES
+    return offset, int(starts[s_bucket + 1] - starts[s_bucket])
+
+
 def read_s_bucket(sector: PlottedSector, s_bucket: int) -> bytes:
     """The stored chunks of one s-bucket of a sector (32 bytes each, records in piece-offset order)."""
-    starts = sector.metadata.s_bucket_starts
-    start = int(starts[s_bucket]) * SCALAR_BYTES
-    length = int(starts[s_bucket + 1] - starts[s_bucket]) * SCALAR_BYTES
-    offset = contents_map_size(sector.pieces_in_sector) + start
+    offset, count = s_bucket_extent(sector, s_bucket)
+    length = count * SCALAR_BYTES
     with open(sector.path, "rb") as f:
         data = os.pread(f.fileno(), length, offset)
     if len(data) != length:
@@ -59,9 +64,7 @@ def audit_farm(backend, sectors: list[PlottedSector], global_challenge: bytes,
     counts = np.empty(len(sectors), dtype=np.int64)
     offsets = np.empty(len(sectors), dtype=np.int64)
     for i, (sector, s_bucket) in enumerate(zip(sectors, s_buckets.tolist())):
-        starts = sector.metadata.s_bucket_starts
-        counts[i] = starts[s_bucket + 1] - starts[s_bucket]
-        offsets[i] = contents_map_size(sector.pieces_in_sector) + int(starts[s_bucket]) * SCALAR_BYTES
+        offsets[i], counts[i] = s_bucket_extent(sector, s_bucket)
     first = np.zeros(len(sectors) + 1, dtype=np.int64)
     np.cumsum(counts, out=first[1:])
     chunks = np.empty((int(first[-1]), SCALAR_BYTES), dtype=np.uint8)

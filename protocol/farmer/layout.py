@@ -101,9 +101,7 @@ class SectorMetadata:
 
     def s_bucket_offsets(self) -> np.ndarray:
         """First chunk (in 32-byte units) of each s-bucket inside the s-bucket region (prefix sums)."""
-        offsets = np.zeros(RECORD_NUM_S_BUCKETS, dtype=np.int64)
-        np.cumsum(self.s_bucket_sizes[:-1], out=offsets[1:])
-        return offsets
+        return self.s_bucket_starts[:-1].copy()
 
 
 def s_bucket_region(contents: ContentsMap, record_chunks: list[np.ndarray]) -> np.ndarray:
