@@ -24,20 +24,23 @@ from __future__ import annotations
 import collections
 import contextlib
 import functools
-import os
 import threading
-import time
+import types
 from typing import Iterator
 
 import numba as nb
 import numpy as np
 
+from accel.cpu_load import idle_cores
 from accel.erasure.constants import MODULUS, MONT_R, RECOVERY_SHIFT
 from accel.erasure.domain import root_of_unity
 from accel.erasure.fr import ints_to_limbs
 from accel.erasure.fr_cpu import (ONE_MONT, P0, P1, P2, P3, ZERO, _sbb, fr_add, fr_neg,
                                    fr_sub, mont_inverse, mont_mul, mul_row)
 
+# numba's on-disk cache of these kernels is keyed on this file only, not on the arithmetic they inline
+# from accel/erasure/fr_cpu.py: bump this after a change there. 1: the low-limb reduction by shifts.
+FR_CPU_REVISION = 1
 SCHOOLBOOK_MAX_DEGREE = 16  # zero-polynomial tree levels up to this degree multiply directly, larger by NTT
 INVERSION_CHUNK = 1024  # batch inversion: one Fermat inversion per chunk of this many values
 BLOCK_LOG = 10  # NTT stages with half-size < 2^10 run within blocks of 1,024 values (32 KiB)
@@ -46,9 +49,8 @@ COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache li
 # and a join (microseconds on an idle machine, a scheduler time slice on a loaded one), which is more than
 # a 4,096-value extend is worth; ckzg's compute_cells, the peer, is single-threaded as well.
 PARALLEL_MIN_VALUES = 1 << 14
-# Work below BUSY_SERIAL_MAX_VALUES values also runs on one thread while the machine has fewer than
-# MIN_IDLE_CORES idle cores (cores minus 1-minute load average): every parallel region ends in a join that
-# waits for the slowest thread, and without an idle core for it a second thread is descheduled
+# Work below BUSY_SERIAL_MAX_VALUES values also runs on one thread while other processes leave fewer
+# than MIN_IDLE_CORES cores idle (accel.cpu_load): every parallel region ends in a join that waits for the slowest thread, and without an idle core for it a second thread is descheduled
 # mid-region. Measured on 2 shared cores: at load ~9, extend of 2^15 values 74 ms on one thread vs 95 ms
 # on two, recovery of 2^16 1.1 s vs 1.9 s; at load ~1.6, 45 ms vs 47 ms and 0.76 s vs 0.92 s. Larger
 # batches (the archiver's) keep their threads: their regions are long, and more threads get more of a
@@ -182,29 +184,27 @@ def _ntt(x, rows, log_n, tw, log_tw, dit):
                 _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
 
 
-# `_ntt` on the calling thread: the same Python function compiled without parallel=True, where prange
-# runs as range (the same phases, in order).
-_ntt_serial = nb.njit(cache=True)(_ntt.py_func)
+def _renamed(func, name: str):
+    """A copy of a Python function under another name. numba's disk cache keys a kernel on its module
+    and qualified name (not on its compile options), so a serial twin compiled from the parallel
+    kernel's own function object shared its cache entry: whichever compiled first was loaded for
+    both, and a fresh install ran every NTT serial or every NTT parallel, whatever `use_threads` said."""
+    twin = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
+    twin.__qualname__ = name
+    twin.__doc__ = func.__doc__
+    return twin
 
 
-_load_checked = [0.0, False]  # [monotonic time of the last check, busy then]
+# `_ntt` on the calling thread: the same code compiled without parallel=True, where prange runs as
+# range (the same phases, in order).
+_ntt_serial = nb.njit(cache=True)(_renamed(_ntt.py_func, "_ntt_serial"))
 
 
 def machine_busy() -> bool:
-    """Whether fewer than MIN_IDLE_CORES of the cores this process may use are idle (1-minute load
-    average; checked at most once a second)."""
-    now = time.monotonic()
-    if now - _load_checked[0] > 1.0:
-        try:
-            cores = len(os.sched_getaffinity(0))
-        except AttributeError:  # not on Linux
-            cores = os.cpu_count() or 1
-        try:
-            _load_checked[1] = cores - os.getloadavg()[0] < MIN_IDLE_CORES
-        except OSError:
-            _load_checked[1] = False
-        _load_checked[0] = now
-    return _load_checked[1]
+    """Whether other processes leave fewer than MIN_IDLE_CORES of this process's cores idle
+    (`accel.cpu_load.idle_cores`: their CPU time, not the load average, which also counts this
+    process's own threads of the last minute)."""
+    return idle_cores() < MIN_IDLE_CORES
 
 
 def parallel_worth(values: int) -> bool:
