@@ -17,6 +17,7 @@ import threading
 import time
 
 MIN_INTERVAL_S = 1.0  # a new sample at most once a second; calls in between reuse the last answer
+_clock = time.monotonic  # seconds; a module attribute so that tests can drive it
 _lock = threading.Lock()
 _state: dict[str, float | None] = {"time": None, "machine": None, "own": None, "idle": None}
 
@@ -58,7 +59,7 @@ def _load_average_idle(cores: int) -> float:
 def idle_cores() -> float:
     """Cores (of `usable_cores`) that other processes left idle, averaged since the previous sample
     (at least MIN_INTERVAL_S ago; the answer is reused in between). Can be negative under heavy load."""
-    now = time.monotonic()
+    now = _clock()
     with _lock:
         last = _state["time"]
         if last is not None and now - last < MIN_INTERVAL_S and _state["idle"] is not None:

@@ -15,7 +15,7 @@ def fake_counters(monkeypatch):
     monkeypatch.setattr(cpu_load, "_machine_busy_seconds", lambda: state["machine"])
     monkeypatch.setattr(cpu_load, "_own_seconds", lambda: state["own"])
     monkeypatch.setattr(cpu_load, "_load_average_idle", lambda cores: -5.0)
-    monkeypatch.setattr(cpu_load.time, "monotonic", lambda: state["now"])
+    monkeypatch.setattr(cpu_load, "_clock", lambda: state["now"])
     monkeypatch.setattr(cpu_load, "_state", {"time": None, "machine": None, "own": None, "idle": None})
     return state
 
