@@ -45,6 +45,18 @@ def test_k20_every_found_proof_verifies(be):
             assert not proof.any()
 
 
+def test_cpu_s_bucket_index_of_table_7_answers_as_the_whole_table():
+    """The CPU table keeps a sorted index of only the table-7 entries an s-bucket challenge can reach
+    (first K bits with their low K - 16 bits zero); a batch with any larger challenge searches the whole
+    sorted table 7. Both must give the same proofs for all 2^16 s-bucket challenges."""
+    table = table_for(accel.backend("cpu"), SEED, 20)
+    assert len(table.t7_sorted_y) < len(table.table7_y()) // 8
+    indexed = table.prove_many(ALL_CHALLENGES)
+    whole = table.prove_many(np.append(ALL_CHALLENGES, np.uint32(600426542)))  # a vector challenge > 2^16
+    assert np.array_equal(indexed[1], whole[1][:-1]) and np.array_equal(indexed[0], whole[0][:-1])
+    assert whole[1][-1]
+
+
 K20_SEEDS = [SEED, bytes(range(200, 232)), bytes.fromhex("5a" * 32)]  # the vector seed and two arbitrary ones
 
 
