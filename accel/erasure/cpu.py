@@ -60,7 +60,7 @@ MIN_IDLE_CORES = 1.5
 
 
 # ------------------------------------------------------------------------------ numba kernels
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _bitrev(index, bits):
     out = 0
     v = index
@@ -70,7 +70,7 @@ def _bitrev(index, bits):
     return out
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def powers_kernel(base, count, out):
     """out[j] = base^j (Montgomery form in, Montgomery form out), in parallel blocks."""
     block = 256
@@ -114,7 +114,7 @@ def _butterfly_dit(x, i0, i1, tw, t):
     x[i1, 0], x[i1, 1], x[i1, 2], x[i1, 3] = fr_sub(u0, u1, u2, u3, v0, v1, v2, v3)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _stage_in_block(x, base, log_block, log_h, tw, log_tw, dit):
     """One stage (half-size 2^log_h) over the contiguous block of 2^log_block values at `base`."""
     h = 1 << log_h
@@ -128,7 +128,7 @@ def _stage_in_block(x, base, log_block, log_h, tw, log_tw, dit):
             _butterfly_dif(x, i0, i0 + h, tw, j << shift)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _stage_in_columns(x, base, log_n, log_block, log_h, lo_first, lo_count, tw, log_tw, dit):
     """One stage with 2^log_h >= 2^log_block over the values of one transform (at `base`) whose index
     mod 2^log_block lies in [lo_first, lo_first + lo_count): such stages never mix other indices."""
@@ -147,7 +147,7 @@ def _stage_in_columns(x, base, log_n, log_block, log_h, lo_first, lo_count, tw, 
                 _butterfly_dif(x, i0, i0 + h, tw, j << shift)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _block_stages(x, start, log_block, tw, log_tw, dit):
     """All stages with half-size < 2^log_block on the contiguous block of 2^log_block values at `start`
     (DIT: smallest first; DIF: largest first)."""
@@ -156,7 +156,7 @@ def _block_stages(x, start, log_block, tw, log_tw, dit):
         _stage_in_block(x, start, log_block, log_h, tw, log_tw, dit)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _column_stages(x, base, log_n, log_block, lo, tw, log_tw, dit):
     """All stages with half-size >= 2^log_block of the transform at `base`, on the values whose index
     mod 2^log_block lies in [lo, lo + COLUMN_CHUNK) (DIT: smallest first; DIF: largest first)."""
@@ -165,7 +165,7 @@ def _column_stages(x, base, log_n, log_block, lo, tw, log_tw, dit):
         _stage_in_columns(x, base, log_n, log_block, log_h, lo, COLUMN_CHUNK, tw, log_tw, dit)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _ntt(x, rows, log_n, tw, log_tw, dit):
     """Both NTTs in two parallel phases, so that a whole transform costs two thread synchronisations:
     stages with half-size < 2^BLOCK_LOG run block by block (contiguous, cache-resident), the larger
@@ -197,7 +197,7 @@ def _renamed(func, name: str):
 
 # `_ntt` on the calling thread: the same code compiled without parallel=True, where prange runs as
 # range (the same phases, in order).
-_ntt_serial = nb.njit(cache=True)(_renamed(_ntt.py_func, "_ntt_serial"))
+_ntt_serial = nb.njit(cache=True, nogil=True)(_renamed(_ntt.py_func, "_ntt_serial"))
 
 
 def machine_busy() -> bool:
@@ -279,7 +279,7 @@ def _store_scalar(x, j, out, i):
             v >>= np.uint64(8)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def quotient_bytes(src, x_mont, out):
     """Synthetic division by (X - x) (the KZG opening quotient, section 3): src (n, 32) big-endian
     coefficients c_0..c_{n-1} -> out (n-1, 32): q_{n-2} = c_{n-1}, q_{k-1} = c_k + x q_k. x_mont: the
@@ -303,7 +303,7 @@ def quotient_bytes(src, x_mont, out):
     return bad
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _load_range(src, x, start, count, bad, task):
     """Limbs of src[start:start+count]; the first non-canonical index goes to bad[task]."""
     for i in range(start, start + count):
@@ -311,13 +311,13 @@ def _load_range(src, x, start, count, bad, task):
             bad[task] = i
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _store_range(x, out, start, count):
     for i in range(start, start + count):
         _store_scalar(x, i, out, i)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _load_columns(src, x, base, log_n, log_block, lo, bad, task):
     """`_load_range` of the values a column task owns (index mod 2^log_block in [lo, lo + COLUMN_CHUNK))."""
     for hi in range(1 << (log_n - log_block)):
@@ -327,7 +327,7 @@ def _load_columns(src, x, base, log_n, log_block, lo, bad, task):
                 bad[task] = k
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _store_columns(x, out, base, log_n, log_block, lo):
     for hi in range(1 << (log_n - log_block)):
         i = base + (hi << log_block) + lo
@@ -335,7 +335,7 @@ def _store_columns(x, out, base, log_n, log_block, lo):
             _store_scalar(x, k, out, k)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _extend_block(x, start, log_block, n, tw_inv, tw_fwd, log_n, table):
     """The middle of extend on one block: small DIF stages, times the extend table, small DIT stages."""
     _block_stages(x, start, log_block, tw_inv, log_n, False)
@@ -344,7 +344,7 @@ def _extend_block(x, start, log_block, n, tw_inv, tw_fwd, log_n, table):
     _block_stages(x, start, log_block, tw_fwd, log_n, True)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _column_task(src, out, x, task, chunks, n, log_n, log_block, tw, dit, bad):
     """Large stages of one column chunk; DIF (the first phase of extend) loads the bytes first, DIT (the
     last) stores them after."""
@@ -357,7 +357,7 @@ def _column_task(src, out, x, task, chunks, n, log_n, log_block, tw, dit, bad):
         _store_columns(x, out, row * n, log_n, log_block, lo)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad):
     """Extend of transforms that fit in one block (n <= 2^BLOCK_LOG): load, transform, store."""
     start = b << log_block
@@ -366,7 +366,7 @@ def _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table
     _store_range(x, out, start, 1 << log_block)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def _extend_bytes_parallel(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
     """Parity bytes of `rows` rows of 2^log_n source bytes in three parallel regions (one when a row fits
     in a block): [load + large DIF stages], [small DIF stages, extend table, small DIT stages],
@@ -387,7 +387,7 @@ def _extend_bytes_parallel(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad)
             _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _extend_bytes_serial(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
     """`_extend_bytes_parallel` on the calling thread (the same tasks, in order)."""
     log_block = min(log_n, BLOCK_LOG)
@@ -406,7 +406,7 @@ def _extend_bytes_serial(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
             _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def load_scalars_parallel(src, x, present, bad):
     """x[i] = limbs of src[i] where present[i % len(present)] (else 0); bad[chunk] as in _load_range."""
     n = src.shape[0]
@@ -421,7 +421,7 @@ def load_scalars_parallel(src, x, present, bad):
                 x[i, 0], x[i, 1], x[i, 2], x[i, 3] = ZERO, ZERO, ZERO, ZERO
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def load_scalars_serial(src, x, present, bad):
     n = src.shape[0]
     size = present.shape[0]
@@ -433,20 +433,20 @@ def load_scalars_serial(src, x, present, bad):
             x[i, 0], x[i, 1], x[i, 2], x[i, 3] = ZERO, ZERO, ZERO, ZERO
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def store_scalars(x, out):
     """out[i] = 32-byte big-endian encoding of x[i]."""
     for i in nb.prange(x.shape[0]):
         _store_scalar(x, i, out, i)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def store_scalars_serial(x, out):
     for i in range(x.shape[0]):
         _store_scalar(x, i, out, i)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def bit_reverse_rows(x, rows, log_n):
     """In-place bit-reversal permutation of each row of 2^log_n values."""
     n = 1 << log_n
@@ -463,21 +463,21 @@ def bit_reverse_rows(x, rows, log_n):
                 x[b, limb] = tmp
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def mul_by_table(x, rows, n, table):
     """x[row * n + i] *= table[i] (table in Montgomery form: plain data stay plain)."""
     for k in nb.prange(rows * n):
         mul_row(x, k, table, k & (n - 1))
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def mul_by_constant(x, c):
     """x[i] = mont_mul(x[i], c) for one constant row c (shape (1, 4))."""
     for k in nb.prange(x.shape[0]):
         mul_row(x, k, c, 0)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def batch_inverse(x, chunk):
     """In place: every (non-zero, Montgomery-form) x[i] -> x[i]^-1, Montgomery's trick per chunk."""
     n = x.shape[0]
@@ -497,7 +497,7 @@ def batch_inverse(x, chunk):
             a0, a1, a2, a3 = mont_mul(a0, a1, a2, a3, v0, v1, v2, v3)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def zero_poly_leaves(domain_mont, missing, count, out):
     """Leaf level of the zero-polynomial tree: out[i] = -w^missing[i] (low coefficient of X - w^i),
     and 0 (the factor X) for the padding leaves i >= len(missing)."""
@@ -510,7 +510,7 @@ def zero_poly_leaves(domain_mont, missing, count, out):
             out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ZERO, ZERO, ZERO, ZERO
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def monic_products_schoolbook(src, b, out):
     """Pairs of monic degree-b polynomials (low coefficients only, rows 2k and 2k+1 of b values each in
     `src`) -> their monic degree-2b products (2b low coefficients per row of `out`):
@@ -537,7 +537,7 @@ def monic_products_schoolbook(src, b, out):
                                                                 t0, t1, t2, t3)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def combine_children(ev, b, scratch):
     """One product-tree level in evaluation form. Node k of degree b (monic, X^b + f) holds E(f), the
     values of f at the 2b-th roots of unity in bit-reversed order, in ev[2bk : 2b(k+1)]. For each pair

@@ -158,7 +158,7 @@ def mul_row(x, i, c, k):
                                                   c[k, 0], c[k, 1], c[k, 2], c[k, 3])
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def mont_inverse(a0, a1, a2, a3):
     """Inverse in Montgomery form: (aR)^-1 R = a^(r-2) R by square-and-multiply over the bits of r-2."""
     e0, e1, e2, e3 = P0 - np.uint64(2), P1, P2, P3  # r - 2 (the low limb of r is odd and > 2)

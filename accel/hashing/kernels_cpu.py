@@ -41,7 +41,7 @@ def _qr(a, b, c, d):
     return a, b, c, d
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def chacha8_keystream_kernel(keys, num_blocks, counter0, out):
     """keys: (n, 8) uint32; out: (n, num_blocks * 16) uint32. State words live in registers (uint64 masked)."""
     n = keys.shape[0]
@@ -102,7 +102,7 @@ def _g(v, a, b, c, d, mx, my):
     v[b] = _rotr(v[b] ^ v[c], 7)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def blake3_compress_inplace(cv, m, v, counter, block_len, flags):
     """cv: 8 uint64 words (updated); m: 16 uint64 message words; v: 16-word scratch."""
     for i in range(8):
@@ -127,7 +127,7 @@ def blake3_compress_inplace(cv, m, v, counter, block_len, flags):
         cv[i] = v[i] ^ v[i + 8]
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def blake3_hash_many_kernel(data, offsets, lengths, keys, out):
     """data: uint8 bytes; offsets/lengths: uint32 per message; keys: (0|1|n, 8) uint32; out: (n, 8) uint32."""
     n = offsets.shape[0]
@@ -260,7 +260,7 @@ def _column_hash(msg, i, cv, block_len, flags, out):
 # One chaining value for a whole span: with a chaining value per message (keys loaded per lane) LLVM
 # does not vectorise the lane loop, so per-message keys are handled as runs of equal keys. u64
 # bounds: unsigned indices carry no negative-index fix-up, which the vectorisation also needs.
-@nb.njit(cache=True, error_model="numpy")
+@nb.njit(cache=True, error_model="numpy", nogil=True)
 def _span_one_key(msg, keys, key_index, block_len, flags, out, lo, hi):
     k = key_index
     cv = (keys[0, k], keys[1, k], keys[2, k], keys[3, k], keys[4, k], keys[5, k], keys[6, k], keys[7, k])
@@ -268,7 +268,7 @@ def _span_one_key(msg, keys, key_index, block_len, flags, out, lo, hi):
         _column_hash(msg, i, cv, block_len, flags, out)
 
 
-@nb.njit(parallel=True, cache=True)
+@nb.njit(parallel=True, cache=True, nogil=True)
 def blake3_columns(msg, n, keys, key_runs, block_len, flags, out, num_chunks):
     """out[:, i] = BLAKE3 root hash words of the block_len-byte (<= 32) message msg[:, i], i < n. msg:
     (8, >= n) uint32 little-endian words (bytes past block_len zero); keys: (8, r) chaining values (the

@@ -263,7 +263,7 @@ _RCON_TABLE = np.array(AES_RCON, dtype=np.uint8)
 _INV_MIX_TABLE = np.array([[gf_mul(x, m) for x in range(256)] for m in (14, 11, 13, 9)], dtype=np.uint8)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, nogil=True)
 def _round_keys_into(keys, enc, dec):
     """enc[i] = the 11 AES-128 round keys of keys[i] (FIPS-197 5.2); dec[i] = the equivalent inverse
     cipher's keys in use order (5.3.5): enc[10], InvMixColumns(enc[9..1]), enc[0]."""
