@@ -25,13 +25,13 @@ import collections
 import contextlib
 import functools
 import threading
-import types
 from typing import Iterator
 
 import numba as nb
 import numpy as np
 
 from accel.cpu_load import idle_cores
+from accel.numba_threads import parallel_kernel, renamed
 from accel.erasure.constants import MODULUS, MONT_R, RECOVERY_SHIFT
 from accel.erasure.domain import root_of_unity
 from accel.erasure.fr import ints_to_limbs
@@ -70,7 +70,7 @@ def _bitrev(index, bits):
     return out
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def powers_kernel(base, count, out):
     """out[j] = base^j (Montgomery form in, Montgomery form out), in parallel blocks."""
     block = 256
@@ -165,7 +165,7 @@ def _column_stages(x, base, log_n, log_block, lo, tw, log_tw, dit):
         _stage_in_columns(x, base, log_n, log_block, log_h, lo, COLUMN_CHUNK, tw, log_tw, dit)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def _ntt(x, rows, log_n, tw, log_tw, dit):
     """Both NTTs in two parallel phases, so that a whole transform costs two thread synchronisations:
     stages with half-size < 2^BLOCK_LOG run block by block (contiguous, cache-resident), the larger
@@ -184,20 +184,10 @@ def _ntt(x, rows, log_n, tw, log_tw, dit):
                 _column_stages(x, row * n, log_n, log_block, (task - row * chunks) * COLUMN_CHUNK, tw, log_tw, dit)
 
 
-def _renamed(func, name: str):
-    """A copy of a Python function under another name. numba's disk cache keys a kernel on its module
-    and qualified name (not on its compile options), so a serial twin compiled from the parallel
-    kernel's own function object shared its cache entry: whichever compiled first was loaded for
-    both, and a fresh install ran every NTT serial or every NTT parallel, whatever `use_threads` said."""
-    twin = types.FunctionType(func.__code__, func.__globals__, name, func.__defaults__, func.__closure__)
-    twin.__qualname__ = name
-    twin.__doc__ = func.__doc__
-    return twin
-
-
 # `_ntt` on the calling thread: the same code compiled without parallel=True, where prange runs as
-# range (the same phases, in order).
-_ntt_serial = nb.njit(cache=True, nogil=True)(_renamed(_ntt.py_func, "_ntt_serial"))
+# range (the same phases, in order). Under its own name: built from `_ntt`'s own function object it shared
+# its cache entry, and a fresh install ran every NTT serial or every NTT parallel (accel.numba_threads).
+_ntt_serial = nb.njit(cache=True, nogil=True)(renamed(_ntt.py_func, "_ntt_serial"))
 
 
 def machine_busy() -> bool:
@@ -366,7 +356,7 @@ def _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table
     _store_range(x, out, start, 1 << log_block)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def _extend_bytes_parallel(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
     """Parity bytes of `rows` rows of 2^log_n source bytes in three parallel regions (one when a row fits
     in a block): [load + large DIF stages], [small DIF stages, extend table, small DIT stages],
@@ -406,7 +396,7 @@ def _extend_bytes_serial(src, out, x, rows, log_n, tw_inv, tw_fwd, table, bad):
             _whole_block_task(src, out, x, b, log_block, n, tw_inv, tw_fwd, log_n, table, bad)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def load_scalars_parallel(src, x, present, bad):
     """x[i] = limbs of src[i] where present[i % len(present)] (else 0); bad[chunk] as in _load_range."""
     n = src.shape[0]
@@ -433,7 +423,7 @@ def load_scalars_serial(src, x, present, bad):
             x[i, 0], x[i, 1], x[i, 2], x[i, 3] = ZERO, ZERO, ZERO, ZERO
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def store_scalars(x, out):
     """out[i] = 32-byte big-endian encoding of x[i]."""
     for i in nb.prange(x.shape[0]):
@@ -446,7 +436,7 @@ def store_scalars_serial(x, out):
         _store_scalar(x, i, out, i)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def bit_reverse_rows(x, rows, log_n):
     """In-place bit-reversal permutation of each row of 2^log_n values."""
     n = 1 << log_n
@@ -463,21 +453,21 @@ def bit_reverse_rows(x, rows, log_n):
                 x[b, limb] = tmp
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def mul_by_table(x, rows, n, table):
     """x[row * n + i] *= table[i] (table in Montgomery form: plain data stay plain)."""
     for k in nb.prange(rows * n):
         mul_row(x, k, table, k & (n - 1))
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def mul_by_constant(x, c):
     """x[i] = mont_mul(x[i], c) for one constant row c (shape (1, 4))."""
     for k in nb.prange(x.shape[0]):
         mul_row(x, k, c, 0)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def batch_inverse(x, chunk):
     """In place: every (non-zero, Montgomery-form) x[i] -> x[i]^-1, Montgomery's trick per chunk."""
     n = x.shape[0]
@@ -497,7 +487,7 @@ def batch_inverse(x, chunk):
             a0, a1, a2, a3 = mont_mul(a0, a1, a2, a3, v0, v1, v2, v3)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def zero_poly_leaves(domain_mont, missing, count, out):
     """Leaf level of the zero-polynomial tree: out[i] = -w^missing[i] (low coefficient of X - w^i),
     and 0 (the factor X) for the padding leaves i >= len(missing)."""
@@ -510,7 +500,7 @@ def zero_poly_leaves(domain_mont, missing, count, out):
             out[i, 0], out[i, 1], out[i, 2], out[i, 3] = ZERO, ZERO, ZERO, ZERO
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def monic_products_schoolbook(src, b, out):
     """Pairs of monic degree-b polynomials (low coefficients only, rows 2k and 2k+1 of b values each in
     `src`) -> their monic degree-2b products (2b low coefficients per row of `out`):
@@ -537,7 +527,7 @@ def monic_products_schoolbook(src, b, out):
                                                                 t0, t1, t2, t3)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def combine_children(ev, b, scratch):
     """One product-tree level in evaluation form. Node k of degree b (monic, X^b + f) holds E(f), the
     values of f at the 2b-th roots of unity in bit-reversed order, in ev[2bk : 2b(k+1)]. For each pair

@@ -8,6 +8,7 @@ import numba as nb
 import numpy as np
 
 from accel.hashing.constants import BLAKE3_IV, CHACHA_SIGMA
+from accel.numba_threads import parallel_kernel
 
 M32 = np.uint64(0xFFFFFFFF)
 _SIGMA = np.array(CHACHA_SIGMA, dtype=np.uint64)
@@ -41,7 +42,7 @@ def _qr(a, b, c, d):
     return a, b, c, d
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def chacha8_keystream_kernel(keys, num_blocks, counter0, out):
     """keys: (n, 8) uint32; out: (n, num_blocks * 16) uint32. State words live in registers (uint64 masked)."""
     n = keys.shape[0]
@@ -127,7 +128,7 @@ def blake3_compress_inplace(cv, m, v, counter, block_len, flags):
         cv[i] = v[i] ^ v[i + 8]
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def blake3_hash_many_kernel(data, offsets, lengths, keys, out):
     """data: uint8 bytes; offsets/lengths: uint32 per message; keys: (0|1|n, 8) uint32; out: (n, 8) uint32."""
     n = offsets.shape[0]
@@ -268,7 +269,7 @@ def _span_one_key(msg, keys, key_index, block_len, flags, out, lo, hi):
         _column_hash(msg, i, cv, block_len, flags, out)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def blake3_columns(msg, n, keys, key_runs, block_len, flags, out, num_chunks):
     """out[:, i] = BLAKE3 root hash words of the block_len-byte (<= 32) message msg[:, i], i < n. msg:
     (8, >= n) uint32 little-endian words (bytes past block_len zero); keys: (8, r) chaining values (the

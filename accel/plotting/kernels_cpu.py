@@ -23,6 +23,7 @@ import numba as nb
 import numpy as np
 
 from accel.hashing.kernels_cpu import _span_one_key
+from accel.numba_threads import parallel_kernel
 from accel.prefetch import prefetch
 from accel.plotting.constants import (
     MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, PARAM_B, PARAM_BC, PARAM_C, PARAM_EXT, PARAM_M,
@@ -43,7 +44,7 @@ def _bswap32(x):
 
 
 # ------------------------------------------------------------------------------------------- f1
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def f1_kernel(keystream, k, y_out):
     """y of every x (pos.md 2) from the keystream's little-endian uint32 words."""
     kk = U64(k)
@@ -59,7 +60,7 @@ def f1_kernel(keystream, k, y_out):
 
 
 # ---------------------------------------------------------------------------------- bucket sort
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def bucket_histograms(y, n, num_chunks, hist):
     """hist[c, b]: entries of bucket b in position chunk c."""
     chunk = (n + num_chunks - 1) // num_chunks
@@ -69,7 +70,7 @@ def bucket_histograms(y, n, num_chunks, hist):
             hist[c, np.int64(y[i]) // BC] += 1
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def bucket_offsets(hist, bucket_start, chunk_offset):
     """Kept entries per bucket (first CAP_BUCKET inserted) and each chunk's first insertion rank per bucket.
 
@@ -84,7 +85,7 @@ def bucket_offsets(hist, bucket_start, chunk_offset):
         bucket_start[b + 1] = min(acc, CAP_BUCKET)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def bucket_scatter(y, n, num_chunks, chunk_offset, bucket_start, keys):
     """keys[bucket_start[b] + rank] = y << 32 | position for the first CAP_BUCKET entries of each bucket."""
     chunk = (n + num_chunks - 1) // num_chunks
@@ -104,7 +105,7 @@ RADIX_BITS = 7  # two stable counting passes cover r < BC = 15113 < 2^14
 assert BC <= 1 << (2 * RADIX_BITS)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def bucket_sort_split(keys, bucket_start, num_chunks, meta_mode, meta_hi, meta_lo, sorted_y, sorted_pos, sorted_hi,
                       sorted_lo):
     """Sort each bucket by (y, position), split the keys into y and position arrays and lay the
@@ -185,7 +186,7 @@ def left_targets() -> np.ndarray:
 PREFETCH_AHEAD = 4
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def match_pairs(sorted_y, bucket_start, num_chunks, targets, match_left, match_right, match_count):
     """Matches of every bucket pair (b, b+1) in the enumeration order of pos.md 4, first CAP_PAIR kept:
     match_left/right[b * CAP_PAIR + i] = indices into the sorted (bucket-order) arrays, match_count[b] =
@@ -308,7 +309,7 @@ def _fn_hash_block(k, table, msg, hashes, fill, first_dst, iv, block_len, flags,
                 meta_lo_out[dst] = _get_bits(words, yb, mb)
 
 
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def fn_blocks(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, match_right, match_count,
               pair_offset, num_chunks, iv, block_len, flags, y_out, meta_hi_out, meta_lo_out, parents_out):
     """fn (pos.md 5) of every kept match, from the parent table in bucket order, in cache-sized blocks:
@@ -371,7 +372,7 @@ def fn_blocks(k, table, sorted_y, sorted_pos, sorted_hi, sorted_lo, match_left, 
 
 
 # ---------------------------------------------------------------------------------------- prove
-@nb.njit(parallel=True, cache=True, nogil=True)
+@parallel_kernel
 def prove_kernel(k, challenges, t7_sorted_y, t7_sorted_pos, p2, p3, p4, p5, p6, p7, proofs, found):
     """For each challenge: the first table-7 entry (y, position order) with y >> EXT == first_k,
     expanded depth-first to 64 x values and packed MSB-first (pos.md 6)."""

@@ -4,13 +4,17 @@
   its compile options, so two cached dispatchers built from one Python function (a parallel kernel and
   its serial twin) share one entry, and whichever compiles first is then loaded for both.
 - It releases the GIL (nogil): a node plots, replots and proves on worker threads while its networking
-  and consensus keep running on others; a kernel holding the GIL stalls them for its whole run."""
+  and consensus keep running on others; a kernel holding the GIL stalls them for its whole run.
+- Parallel kernels launched from several threads at once run under a thread-safe threading layer
+  (accel/numba_threads.py)."""
 from __future__ import annotations
 
 import importlib
 import pkgutil
 
 import numba
+import numpy as np
+import pytest
 from numba.core.caching import NullCache
 
 import accel
@@ -18,6 +22,7 @@ import accel
 
 def _cached_dispatchers(module):
     for value in vars(module).values():
+        value = getattr(value, "kernel", value)  # accel.numba_threads.parallel_kernel's lock wrapper
         if isinstance(value, numba.core.registry.CPUDispatcher) and not isinstance(value._cache, NullCache):
             yield value
 
@@ -49,8 +54,33 @@ def test_cpu_kernels_release_the_gil():
     assert not holding, f"kernels that hold the GIL: {holding}"
 
 
-def test_ntt_twins_compile_differently():
+def test_a_thread_safe_threading_layer_where_one_loads():
+    from accel import numba_threads
     from accel.erasure import cpu
 
-    assert cpu._ntt_serial.py_func.__qualname__ != cpu._ntt.py_func.__qualname__
-    assert cpu._ntt.targetoptions.get("parallel") and not cpu._ntt_serial.targetoptions.get("parallel")
+    if numba_threads.USER_LAYER:
+        pytest.skip(f"NUMBA_THREADING_LAYER={numba_threads.USER_LAYER} chosen by the user")
+    loadable = [layer for layer in numba_threads.PREFERRED_LAYERS if numba_threads.layer_loadable(layer)]
+    assert numba_threads.THREADSAFE == bool(loadable)
+    x = np.zeros((1 << 12, 4), dtype=np.uint64)
+    cpu._ntt(x, 1, 12, cpu.twiddles(12), 12, False)  # a parallel kernel has run: the layer is chosen
+    if loadable:
+        assert numba.threading_layer() == loadable[0]
+
+
+def test_parallel_kernels_run_from_two_threads_at_once():
+    """Threads in parallel kernels at the same time (the node's replotter, prover and piece handlers):
+    the same results as one after the other, and no abort (numba's workqueue layer would abort; under
+    it accel.numba_threads serialises the launches)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import accel
+
+    be = accel.backend("cpu")
+    seeds = [bytes([i]) * 32 for i in range(4)]
+    alone = [be.pos_table(seed, 15).prove_many(np.arange(4096, dtype=np.uint32)) for seed in seeds]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda seed: be.pos_table(seed, 15).prove_many(np.arange(4096, dtype=np.uint32)),
+                                 seeds))
+    for (p1, f1), (p2, f2) in zip(alone, together):
+        assert np.array_equal(p1, p2) and np.array_equal(f1, f2)
