@@ -54,7 +54,6 @@ def _check() -> None:
     assert pow(RECOVERY_SHIFT, 1 << TWO_ADICITY, MODULUS) != 1  # 5 lies in no radix-2 domain
     assert MODULUS_LIMBS64[3] < (2**64 - 1) // 2 - 1 and MODULUS_LIMBS32[7] < (2**32 - 1) // 2 - 1
     assert (MODULUS * -MONT_INV64) % (1 << 64) == 1 and (MODULUS * -MONT_INV32) % (1 << 32) == 1
-    assert MODULUS_LIMBS64[0] == 2**64 - 2**32 + 1  # fr_cpu._mac_p0 multiplies by it with shifts
 
 
 _check()

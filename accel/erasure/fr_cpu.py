@@ -8,9 +8,7 @@ is what blst's assembly does by hand. The portable alternative (products from 32
 four multiplications per limb product.
 
 Montgomery multiplication is CIOS without the final carry word ("no-carry" variant), valid since the
-top limb of r is below 2^63 - 1 (checked in constants.py). r's low limb is 2^64 - 2^32 + 1, so each
-round's m * r0 is shifts and adds (`_mac_p0`): 12 of the 16 reduction products remain (about 12%
-faster NTTs on the CI machine). Inputs < r give outputs < r. Since
+top limb of r is below 2^63 - 1 (checked in constants.py). Inputs < r give outputs < r. Since
 mont_mul(x, c * R) = x * c, multiplying plain (canonical) data by Montgomery-form constants keeps
 the data plain: linear maps such as FFTs need no conversion at all.
 """
@@ -70,21 +68,6 @@ def _sbb(typingctx, a, b, borrow):
     return sig, _wide_codegen(op)
 
 
-@intrinsic
-def _mac_p0(typingctx, m, t):
-    """High limb of m * r0 + t for r0 = 2^64 - 2^32 + 1, r's low limb: m 2^64 - m 2^32 + m + t by shifts
-    and adds (the sum is below 2^128, so arithmetic modulo 2^128 is exact); no multiplication."""
-    sig = types.uint64(types.uint64, types.uint64)
-
-    def codegen(context, builder, signature, args):
-        i128 = ir.IntType(128)
-        mw, tw = (builder.zext(a, i128) for a in args)
-        v = builder.sub(builder.shl(mw, ir.Constant(i128, 64)), builder.shl(mw, ir.Constant(i128, 32)))
-        v = builder.add(builder.add(v, mw), tw)
-        return builder.trunc(builder.lshr(v, ir.Constant(i128, 64)), ir.IntType(64))
-    return sig, codegen
-
-
 @nb.njit(inline="always")
 def _reduce_once(t0, t1, t2, t3):
     """t - r if t >= r else t, for t < 2r."""
@@ -101,7 +84,7 @@ def _reduce_once(t0, t1, t2, t3):
 def _cios_round(t0, t1, t2, t3, a0, a1, a2, a3, bi):
     t0, ac = _mac(a0, bi, t0, ZERO)
     m = t0 * INV
-    c = _mac_p0(m, t0)  # the low limb is 0 by the choice of m
+    _, c = _mac(m, P0, t0, ZERO)
     t1, ac = _mac(a1, bi, t1, ac)
     t0, c = _mac(m, P1, t1, c)
     t2, ac = _mac(a2, bi, t2, ac)
