@@ -51,11 +51,12 @@ COLUMN_CHUNK = 16  # larger stages: one task per 16 adjacent columns (4 cache li
 # a 4,096-value extend is worth; ckzg's compute_cells, the peer, is single-threaded as well.
 PARALLEL_MIN_VALUES = 1 << 14
 # Work below BUSY_SERIAL_MAX_VALUES values also runs on one thread while other processes leave fewer
-# than MIN_IDLE_CORES cores idle (accel.cpu_load): every parallel region ends in a join that waits for the slowest thread, and without an idle core for it a second thread is descheduled
-# mid-region. Measured on 2 shared cores: at load ~9, extend of 2^15 values 74 ms on one thread vs 95 ms
-# on two, recovery of 2^16 1.1 s vs 1.9 s; at load ~1.6, 45 ms vs 47 ms and 0.76 s vs 0.92 s. Larger
-# batches (the archiver's) keep their threads: their regions are long, and more threads get more of a
-# contended CPU.
+# than MIN_IDLE_CORES cores idle (accel.cpu_load): every parallel region ends in a join that waits for
+# the slowest thread, and without an idle core for it a second thread is descheduled mid-region.
+# Measured on 2 shared cores: at load ~9, extend of 2^15 values 74 ms on one thread vs 95 ms on two,
+# recovery of 2^16 1.1 s vs 1.9 s; at load ~1.6, 45 ms vs 47 ms and 0.76 s vs 0.92 s. Larger batches
+# (the archiver's) keep their threads: their regions are long, and more threads get more of a contended
+# CPU.
 BUSY_SERIAL_MAX_VALUES = 1 << 20
 MIN_IDLE_CORES = 1.5
 

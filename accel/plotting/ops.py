@@ -14,7 +14,7 @@ import numpy as np
 from accel.hashing.constants import BLAKE3_IV
 from accel.plotting.constants import (
     CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, NUM_S_BUCKETS, NUM_TABLES,
-    PARAM_EXT, check_k, fn_message_bytes, keystream_blocks, num_buckets, proof_bytes,
+    PARAM_BC, PARAM_EXT, check_k, fn_message_bytes, keystream_blocks, num_buckets, proof_bytes,
 )
 from accel.plotting.verify import check_challenge_index, check_seed
 
@@ -109,6 +109,22 @@ def _check_table_number(table: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------- CPU
+def _bucket_cap_mask(y: np.ndarray) -> np.ndarray | None:
+    """Entries of a table (y in generation order) that bucket order keeps: the first MAX_BUCKET_SIZE of
+    each bucket by position (pos.md 3), as a boolean mask, or None when no bucket is over the cap (about
+    236 entries per bucket at K=20: the cap binds only on crafted input)."""
+    bucket = y // np.uint32(PARAM_BC)
+    counts = np.bincount(bucket)
+    if counts.max(initial=0) <= MAX_BUCKET_SIZE:
+        return None
+    by_bucket = np.argsort(bucket, kind="stable")  # within a bucket: increasing position
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    rank = np.arange(len(y)) - starts[bucket[by_bucket]]
+    keep = np.zeros(len(y), dtype=bool)
+    keep[by_bucket[rank < MAX_BUCKET_SIZE]] = True
+    return keep
+
+
 class CpuPosTable(PosTable):
     """Tables in host memory: parents of tables 2..7 and the sorted table 7 (what the prover needs)."""
 
@@ -162,10 +178,11 @@ class CpuPosTable(PosTable):
         sorted with numpy in a few ms instead of bucket-sorting the 2^20 entries (about 3% of a table)."""
         y = self.t7_y
         free_bits = self.k - 16
+        keep = _bucket_cap_mask(y)
         if s_bucket_only and free_bits > 0:
-            pos = np.flatnonzero(((y >> np.uint32(PARAM_EXT)) & np.uint32((1 << free_bits) - 1)) == 0)
-        else:
-            pos = np.arange(len(y))
+            reachable = ((y >> np.uint32(PARAM_EXT)) & np.uint32((1 << free_bits) - 1)) == 0
+            keep = reachable if keep is None else keep & reachable
+        pos = np.arange(len(y)) if keep is None else np.flatnonzero(keep)
         keys = (y[pos].astype(np.uint64) << np.uint64(32)) | pos.astype(np.uint64)
         keys.sort()
         return (keys >> np.uint64(32)).astype(np.uint32), (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)

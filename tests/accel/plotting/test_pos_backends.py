@@ -57,6 +57,27 @@ def test_cpu_s_bucket_index_of_table_7_answers_as_the_whole_table():
     assert whole[1][-1]
 
 
+def test_cpu_table_7_order_keeps_the_bucket_cap():
+    """Table 7's sorted order (whole and s-bucket index) is the reference's bucket order, including the
+    MAX_BUCKET_SIZE cap on crafted y values (two buckets far over it, the others as usual)."""
+    from accel.plotting.constants import MAX_BUCKET_SIZE, PARAM_EXT
+    from accel.plotting.ops import CpuPosTable
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 1 << 26, 20000, dtype=np.uint64)
+    y[rng.choice(len(y), 2 * MAX_BUCKET_SIZE, replace=False)] = 7 * PARAM_BC + 3  # one crowded y value
+    crowded = rng.choice(len(y), MAX_BUCKET_SIZE + 300, replace=False)
+    y[crowded] = 11 * PARAM_BC + rng.integers(0, PARAM_BC, len(crowded), dtype=np.uint64)
+    table = object.__new__(CpuPosTable)  # only table 7 and k are needed here
+    table.k, table.t7_y, table._t7_full = 20, y.astype(np.uint32), None
+    order = reference.bucket_order(y)
+    assert np.array_equal(table.table7_y(), y[order].astype(np.uint32))
+    assert np.array_equal(table._full_t7()[1], order.astype(np.uint32))
+    index_y, index_pos = table._sorted_t7(s_bucket_only=True)
+    reachable = order[((y[order] >> np.uint64(PARAM_EXT)) & np.uint64(0xF)) == 0]
+    assert np.array_equal(index_pos, reachable.astype(np.uint32)) and np.array_equal(index_y, y[reachable])
+
+
 K20_SEEDS = [SEED, bytes(range(200, 232)), bytes.fromhex("5a" * 32)]  # the vector seed and two arbitrary ones
 
 
