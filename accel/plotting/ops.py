@@ -16,6 +16,7 @@ from accel.plotting.constants import (
     CHALLENGE_INDEX_MAX, K_PRODUCTION, MAX_BUCKET_SIZE, MAX_MATCHES_PER_PAIR, NUM_S_BUCKETS, NUM_TABLES,
     PARAM_BC, PARAM_EXT, check_k, fn_message_bytes, keystream_blocks, num_buckets, proof_bytes,
 )
+from accel.plotting import reference
 from accel.plotting.verify import check_challenge_index, check_seed
 
 
@@ -109,22 +110,6 @@ def _check_table_number(table: int) -> int:
 
 
 # ------------------------------------------------------------------------------------------- CPU
-def _bucket_cap_mask(y: np.ndarray) -> np.ndarray | None:
-    """Entries of a table (y in generation order) that bucket order keeps: the first MAX_BUCKET_SIZE of
-    each bucket by position (pos.md 3), as a boolean mask, or None when no bucket is over the cap (about
-    236 entries per bucket at K=20: the cap binds only on crafted input)."""
-    bucket = y // np.uint32(PARAM_BC)
-    counts = np.bincount(bucket)
-    if counts.max(initial=0) <= MAX_BUCKET_SIZE:
-        return None
-    by_bucket = np.argsort(bucket, kind="stable")  # within a bucket: increasing position
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    rank = np.arange(len(y)) - starts[bucket[by_bucket]]
-    keep = np.zeros(len(y), dtype=bool)
-    keep[by_bucket[rank < MAX_BUCKET_SIZE]] = True
-    return keep
-
-
 class CpuPosTable(PosTable):
     """Tables in host memory: parents of tables 2..7 and the sorted table 7 (what the prover needs)."""
 
@@ -167,22 +152,28 @@ class CpuPosTable(PosTable):
             self.parents_list.append(parents)
             y, meta_hi, meta_lo = new_y, new_hi, new_lo
         self.t7_y = y  # generation order
-        self._t7_full: tuple[np.ndarray, np.ndarray] | None = None
         self.t7_sorted_y, self.t7_sorted_pos = self._sorted_t7(s_bucket_only=True)
+        # below K=17 every first-K value is an s-bucket challenge's: the index is the whole table
+        self._t7_full = (self.t7_sorted_y, self.t7_sorted_pos) if k <= 16 else None
         self.table_sizes = [1 << k] + [len(p) for p in self.parents_list]
 
     def _sorted_t7(self, s_bucket_only: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Table 7 in (y, position) order: all of it, or (s_bucket_only) just the entries that a challenge
-        index below NUM_S_BUCKETS can ask for. Such an index's first K bits are its little-endian bytes read
-        big-endian, so their low K - 16 bits are zero: at K=20 one entry in 16 (4,096 of 65,536 values),
-        sorted with numpy in a few ms instead of bucket-sorting the 2^20 entries (about 3% of a table)."""
+        """Table 7 in bucket order ((y, position) ascending, pos.md 3): all of it, or (s_bucket_only) just
+        the entries that a challenge index below NUM_S_BUCKETS can ask for. Such an index's first K bits
+        are its little-endian bytes read big-endian, so their low K - 16 bits are zero: at K=20 one entry
+        in 16, sorted with numpy in a few ms instead of bucket-sorting the 2^20 entries (about 3% of a
+        table). Bucket order keeps the first MAX_BUCKET_SIZE entries of a bucket; with about 236 per
+        bucket at K=20 the cap binds only on crafted input, which takes the reference's bucket order."""
         y = self.t7_y
         free_bits = self.k - 16
-        keep = _bucket_cap_mask(y)
-        if s_bucket_only and free_bits > 0:
-            reachable = ((y >> np.uint32(PARAM_EXT)) & np.uint32((1 << free_bits) - 1)) == 0
-            keep = reachable if keep is None else keep & reachable
-        pos = np.arange(len(y)) if keep is None else np.flatnonzero(keep)
+        reachable = ((y >> np.uint32(PARAM_EXT)) & np.uint32((1 << free_bits) - 1)) == 0 \
+            if s_bucket_only and free_bits > 0 else None
+        if np.bincount(y // np.uint32(PARAM_BC)).max(initial=0) > MAX_BUCKET_SIZE:
+            order = reference.bucket_order(y.astype(np.uint64))
+            if reachable is not None:
+                order = order[reachable[order]]
+            return y[order], order.astype(np.uint32)
+        pos = np.arange(len(y)) if reachable is None else np.flatnonzero(reachable)
         keys = (y[pos].astype(np.uint64) << np.uint64(32)) | pos.astype(np.uint64)
         keys.sort()
         return (keys >> np.uint64(32)).astype(np.uint32), (keys & np.uint64(0xFFFFFFFF)).astype(np.uint32)
